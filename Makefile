@@ -1,0 +1,70 @@
+# 地域未来 KPI Dashboard — every entry point. `make help` lists them.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8050
+WAREHOUSE ?= data/warehouse.duckdb
+RAW_FILES := $(shell find data/raw -type f 2>/dev/null) $(wildcard etl/*.py etl/loaders/*) kpi_defs.yaml
+.DEFAULT_GOAL := help
+
+.PHONY: help setup run serve etl check test test-fast test-browser lint format typecheck schema schema-check bench clean
+
+help: ## list the targets
+	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
+
+$(BIN)/python:
+	@command -v $(PY) >/dev/null || { echo "error: $(PY) not found (Python 3.11 is required)"; exit 1; }
+	$(PY) -m venv $(VENV)
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	@touch $@
+
+$(WAREHOUSE): $(VENV)/.installed $(RAW_FILES)
+	$(BIN)/python -m etl build
+
+setup: $(VENV)/.installed $(WAREHOUSE) ## venv + install + build the warehouse if missing or older than its sources
+
+run: setup ## set up, then serve on http://$(HOST):$(PORT) (HOST/PORT override)
+	HOST=$(HOST) PORT=$(PORT) $(BIN)/python app.py
+
+serve: setup ## production server: gunicorn, 2 workers
+	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) app:server
+
+etl: $(VENV)/.installed ## rebuild the warehouse unconditionally
+	$(BIN)/python -m etl build
+
+check: setup ## run the data checks on the built warehouse
+	$(BIN)/python -m etl check
+
+lint: $(VENV)/.installed ## ruff lint + format check
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed ## ruff format + autofix
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+typecheck: $(VENV)/.installed ## mypy on the package and the ETL
+	$(BIN)/mypy
+
+schema: $(VENV)/.installed ## regenerate schemas/kpi_defs.schema.json
+	$(BIN)/python -m kpidash schema
+
+schema-check: $(VENV)/.installed ## fail if the JSON Schema is stale
+	$(BIN)/python -m kpidash schema --check
+
+test-fast: setup ## unit + integration tests (no browser)
+	$(BIN)/pytest -q -m "not browser"
+
+test-browser: setup ## browser tests (Playwright on /usr/bin/chromium)
+	$(BIN)/pytest -q -m browser
+
+test: setup lint typecheck schema-check ## set up and run every test tier (unit, integration, browser)
+	$(BIN)/pytest -q
+
+clean: ## remove the venv and the built warehouse
+	rm -rf $(VENV) $(WAREHOUSE)

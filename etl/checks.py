@@ -1,0 +1,187 @@
+"""Data tests run after every build and by ``python -m etl check``. Each failure names indicator, region and period."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import duckdb
+
+from kpidash.config import TOKYO_AREA_CODES
+
+TKY = ", ".join(f"'{c}'" for c in TOKYO_AREA_CODES)
+# Sums of integers stored as doubles: allow rounding noise only.
+TOL = "(0.5 + 1e-9 * abs(a.value))"
+
+
+def _rows(con: duckdb.DuckDBPyConnection, sql: str) -> list[tuple]:
+    return con.execute(sql).fetchall()
+
+
+def check_unique_keys(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = _rows(
+        con,
+        """SELECT indicator_id, region_code, period, count(*) FROM marts.observations
+                         GROUP BY ALL HAVING count(*) > 1 LIMIT 50""",
+    )
+    return [f"duplicate key: {i} / {r} / {p} appears {n} times" for i, r, p, n in rows]
+
+
+def check_not_null(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = _rows(
+        con,
+        """SELECT indicator_id, region_code, period FROM marts.observations
+                         WHERE indicator_id IS NULL OR region_code IS NULL OR period IS NULL OR value IS NULL
+                            OR isnan(value) OR isinf(value) OR source_id IS NULL LIMIT 50""",
+    )
+    return [f"null or non-finite value: {i} / {r} / {p}" for i, r, p in rows]
+
+
+def check_references(con: duckdb.DuckDBPyConnection) -> list[str]:
+    out = []
+    for i, r, p in _rows(
+        con,
+        """SELECT indicator_id, region_code, period FROM marts.observations o
+                                WHERE NOT EXISTS (SELECT 1 FROM marts.regions g WHERE g.region_code = o.region_code)
+                                LIMIT 20""",
+    ):
+        out.append(f"unknown region: {i} / {r} / {p}")
+    for (i,) in _rows(
+        con,
+        """SELECT DISTINCT indicator_id FROM marts.observations o
+                             WHERE NOT EXISTS (SELECT 1 FROM marts.indicators d WHERE d.indicator_id = o.indicator_id) LIMIT 20""",
+    ):
+        out.append(f"observations for an undefined indicator: {i}")
+    for i, s in _rows(
+        con,
+        """SELECT DISTINCT indicator_id, source_id FROM marts.indicators d
+                             WHERE NOT EXISTS (SELECT 1 FROM marts.sources s WHERE s.source_id = d.source_id) LIMIT 20""",
+    ):
+        out.append(f"indicator {i} names unknown source {s}")
+    for (i,) in _rows(con, "SELECT indicator_id FROM marts.indicators WHERE first_period IS NULL"):
+        out.append(f"indicator {i} has no observations")
+    return out
+
+
+def check_47_prefectures(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = _rows(
+        con,
+        """WITH cov AS (
+               SELECT o.indicator_id, o.period, count(DISTINCT o.region_code) AS n
+               FROM marts.observations o JOIN marts.regions r USING (region_code)
+               WHERE r.level = 'prefecture' GROUP BY ALL)
+           SELECT c.indicator_id, c.period, c.n,
+                  (SELECT list(r.region_code ORDER BY r.region_code) FROM marts.regions r
+                   WHERE r.level = 'prefecture' AND NOT EXISTS (
+                     SELECT 1 FROM marts.observations o WHERE o.indicator_id = c.indicator_id
+                     AND o.period = c.period AND o.region_code = r.region_code))[:5] AS missing
+           FROM cov c WHERE c.n <> 47 ORDER BY 1, 2 LIMIT 50""",
+    )
+    return [f"{i} / {p}: {n} of 47 prefectures (missing e.g. {', '.join(m)})" for i, p, n, m in rows]
+
+
+def check_aggregates(con: duckdb.DuckDBPyConnection) -> list[str]:
+    out = []
+    rows = _rows(
+        con,
+        f"""WITH parts AS (
+               SELECT indicator_id, period,
+                      sum(value) FILTER (WHERE region_code IN ({TKY})) AS tky,
+                      sum(value) FILTER (WHERE region_code NOT IN ({TKY})) AS ntk,
+                      sum(value) AS nat
+               FROM marts.observations o JOIN marts.regions r USING (region_code)
+               WHERE r.level = 'prefecture' GROUP BY ALL)
+           SELECT a.indicator_id, a.region_code, a.period, a.value,
+                  CASE a.region_code WHEN 'TKY' THEN p.tky WHEN 'NTK' THEN p.ntk ELSE p.nat END AS expected,
+                  a.derivation
+           FROM marts.observations a JOIN parts p USING (indicator_id, period)
+           JOIN marts.indicators i USING (indicator_id)
+           WHERE a.region_code IN ('TKY', 'NTK', '00') AND i.additive
+             AND abs(a.value - expected) > {TOL}
+           ORDER BY 1, 3 LIMIT 50""",
+    )
+    for i, r, p, v, e, d in rows:
+        what = "national row from the source" if d == "source" else "aggregate"
+        out.append(f"{i} / {r} / {p}: {what} {v:,.0f} differs from the sum of prefectures {e:,.0f}")
+    for i, r in _rows(
+        con,
+        """SELECT DISTINCT o.indicator_id, o.region_code FROM marts.observations o
+                             JOIN marts.indicators i USING (indicator_id)
+                             WHERE NOT i.additive AND o.region_code IN ('TKY', 'NTK', '00')
+                               AND o.derivation <> 'derived' LIMIT 20""",
+    ):
+        out.append(f"{i} / {r}: non-additive indicator must not have summed aggregate rows")
+    return out
+
+
+def check_published_tokyo_area_migration(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Our 東京圏 sums must equal the 東京圏 rows the migration report publishes (2017 onwards)."""
+    rows = _rows(
+        con,
+        """SELECT m.year, m.nationality, m.sex, m.net_migration, o.value
+           FROM staging.stg_migration_published_tky m
+           JOIN marts.observations o ON o.region_code = 'TKY' AND o.period = m.year
+            AND o.indicator_id = 'net_migration_' || CASE m.nationality WHEN 'japanese' THEN 'jp' ELSE 'all' END
+                                 || CASE m.sex WHEN 'female' THEN '_f' WHEN 'male' THEN '_m' ELSE '' END
+           WHERE m.net_migration <> o.value""",
+    )
+    return [
+        f"net_migration ({n}, {s}) / TKY / {y}: sum {v:,.0f} ≠ published 東京圏 {pub:,.0f}" for y, n, s, pub, v in rows
+    ]
+
+
+def check_municipalities_sum_to_prefectures(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = _rows(
+        con,
+        """SELECT a.indicator_id, a.region_code, a.period, a.value, m.s
+           FROM marts.observations a
+           JOIN (SELECT o.indicator_id, r.parent_code, o.period, sum(o.value) AS s
+                 FROM marts.observations o JOIN marts.regions r USING (region_code)
+                 WHERE r.level = 'municipality' GROUP BY ALL) m
+             ON m.indicator_id = a.indicator_id AND m.parent_code = a.region_code AND m.period = a.period
+           WHERE a.value <> m.s LIMIT 50""",
+    )
+    return [f"{i} / {r} / {p}: prefecture {v:,.0f} ≠ sum of its municipalities {s:,.0f}" for i, r, p, v, s in rows]
+
+
+def check_ranges(con: duckdb.DuckDBPyConnection) -> list[str]:
+    rows = _rows(
+        con,
+        """SELECT o.indicator_id, o.region_code, o.period, o.value, i.unit
+           FROM marts.observations o JOIN marts.indicators i USING (indicator_id)
+           WHERE (i.additive AND o.value < 0 AND o.indicator_id NOT LIKE 'net_migration%')
+              OR (i.unit = '%' AND (o.value < 0 OR o.value > 100) AND o.indicator_id NOT LIKE '%growth%')
+              OR (i.unit = '人' AND o.value > 2e8)
+              OR (o.indicator_id LIKE 'net_migration%' AND abs(o.value) > 1e6)
+           ORDER BY 1, 2, 3 LIMIT 50""",
+    )
+    return [f"{i} / {r} / {p}: implausible value {v} {u}" for i, r, p, v, u in rows]
+
+
+def check_regions(con: duckdb.DuckDBPyConnection) -> list[str]:
+    out = []
+    n = con.execute("SELECT count(*) FROM marts.regions WHERE level = 'prefecture'").fetchone()
+    if not n or n[0] != 47:
+        out.append(f"marts.regions has {n[0] if n else 0} prefectures, expected 47")
+    dup = _rows(con, "SELECT region_code FROM marts.regions GROUP BY 1 HAVING count(*) > 1")
+    out += [f"duplicate region code {r}" for (r,) in dup]
+    return out
+
+
+CHECKS: list[Callable[[duckdb.DuckDBPyConnection], list[str]]] = [
+    check_regions,
+    check_unique_keys,
+    check_not_null,
+    check_references,
+    check_47_prefectures,
+    check_aggregates,
+    check_published_tokyo_area_migration,
+    check_municipalities_sum_to_prefectures,
+    check_ranges,
+]
+
+
+def run_all(con: duckdb.DuckDBPyConnection) -> list[str]:
+    failures: list[str] = []
+    for chk in CHECKS:
+        failures += [f"[{chk.__name__.removeprefix('check_')}] {msg}" for msg in chk(con)]
+    return failures

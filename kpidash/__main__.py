@@ -1,0 +1,81 @@
+"""``python -m kpidash kpi-status [--json]`` and ``python -m kpidash schema [--check]``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+
+from kpidash import config
+from kpidash.db import WarehouseMissing
+from kpidash.formatting import format_number
+from kpidash.kpi_schema import KpiDefsError, json_schema
+
+SCHEMA_PATH = config.ROOT / "schemas" / "kpi_defs.schema.json"
+
+
+def _kpi_status(as_json: bool) -> int:
+    from kpidash.api import public_kpi
+    from kpidash.service import kpis, validate_startup
+
+    validate_startup()
+    rows = [public_kpi(k) for k in kpis()]
+    if as_json:
+        print(json.dumps(rows, ensure_ascii=False, indent=2))
+        return 0
+    print(
+        f"{'KPI':<28} {'goal':>4}  {'status':<19} {'baseline':>18} {'latest':>18} {'2029 projection (90% PI)':>32}  proxy"
+    )
+    for k in rows:
+        d = k["decimals"]
+
+        def pt(p: dict | None, d: int = d) -> str:
+            return f"{format_number(p['value'], d)} ({p['period']})" if p else "—"
+
+        pr = k["projection"]
+        proj = (
+            f"{format_number(pr['value'], d)} [{format_number(pr['low'], d)}, {format_number(pr['high'], d)}]"
+            if pr
+            else "—"
+        )
+        print(
+            f"{k['id']:<28} {k['goal']:>4}  {k['status']:<19} {pt(k['baseline']):>18} {pt(k['latest']):>18} {proj:>32}  "
+            f"{'yes' if k['proxy'] else 'no'}"
+        )
+        print(f"{'':<35}{k['reason_ja']}")
+    return 0
+
+
+def _schema(check: bool) -> int:
+    text = json_schema()
+    if check:
+        if not SCHEMA_PATH.exists() or SCHEMA_PATH.read_text(encoding="utf-8") != text:
+            print(f"{SCHEMA_PATH} is out of date: run `make schema`", file=sys.stderr)
+            return 1
+        print("JSON Schema is current.")
+        return 0
+    SCHEMA_PATH.parent.mkdir(exist_ok=True)
+    SCHEMA_PATH.write_text(text, encoding="utf-8")
+    print(f"wrote {SCHEMA_PATH}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(prog="python -m kpidash")
+    sub = p.add_subparsers(dest="cmd", required=True)
+    s = sub.add_parser("kpi-status", help="print every KPI with baseline, latest, projection and status")
+    s.add_argument("--json", action="store_true")
+    c = sub.add_parser("schema", help="write (or --check) schemas/kpi_defs.schema.json")
+    c.add_argument("--check", action="store_true")
+    args = p.parse_args(argv)
+    try:
+        if args.cmd == "kpi-status":
+            return _kpi_status(args.json)
+        return _schema(args.check)
+    except (KpiDefsError, WarehouseMissing) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

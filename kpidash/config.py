@@ -1,0 +1,30 @@
+"""Every path and constant the app, the ETL and the tests share. Environment overrides live here only."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = ROOT / "data"
+RAW_DIR = DATA_DIR / "raw"
+KPI_DEFS_PATH = ROOT / "kpi_defs.yaml"
+SURVEY_DIR = DATA_DIR / "survey"
+
+# 東京圏 as defined by the strategy: 埼玉, 千葉, 東京, 神奈川.
+TOKYO_AREA_CODES: tuple[str, ...] = ("11", "12", "13", "14")
+PREFECTURE_CODES: tuple[str, ...] = tuple(f"{i:02d}" for i in range(1, 48))
+NATIONAL_CODE = "00"
+TOKYO_AREA_CODE = "TKY"
+OUTSIDE_TOKYO_AREA_CODE = "NTK"
+AGGREGATE_CODES: tuple[str, ...] = (NATIONAL_CODE, TOKYO_AREA_CODE, OUTSIDE_TOKYO_AREA_CODE)
+
+
+def warehouse_path() -> Path:
+    """The DuckDB file the app reads (env ``KPI_WAREHOUSE`` overrides)."""
+    return Path(os.environ.get("KPI_WAREHOUSE", str(DATA_DIR / "warehouse.duckdb")))
+
+
+def raw_dir() -> Path:
+    """Raw-data root (env ``KPI_RAW_DIR`` overrides, used by tests that corrupt a copy)."""
+    return Path(os.environ.get("KPI_RAW_DIR", str(RAW_DIR)))

@@ -1,0 +1,35 @@
+"""The one read path into the warehouse: read-only, parameterised, one connection per call."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pandas as pd
+
+from kpidash import config
+
+
+class WarehouseMissing(RuntimeError):
+    """The warehouse file does not exist (run `make setup` or `python -m etl build`)."""
+
+
+@contextmanager
+def connect(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
+    path = path or config.warehouse_path()
+    if not path.exists():
+        raise WarehouseMissing(f"warehouse {path} not found: run `make setup` or `python -m etl build`")
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        yield con
+    finally:
+        con.close()
+
+
+def query(sql: str, params: list[Any] | dict[str, Any] | None = None, path: Path | None = None) -> pd.DataFrame:
+    """Run one parameterised query and return a DataFrame."""
+    with connect(path) as con:
+        return con.execute(sql, params or []).df()

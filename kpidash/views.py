@@ -1,0 +1,142 @@
+"""Page bodies built from computed data (pages/ only pick parameters and call these)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+from dash import html
+
+from kpidash import components, progress, queries
+from kpidash.a11y import aria as _aria
+
+
+def overview(kpis: list[dict[str, Any]], catalogue: pd.DataFrame, lang: str = "ja") -> html.Div:
+    ja = lang == "ja"
+    goals: dict[int, list[dict[str, Any]]] = {}
+    for k in kpis:
+        goals.setdefault(k["goal"], []).append(k)
+    goal_names = {
+        1: ("強い経済", "A strong economy"),
+        2: ("豊かな生活環境", "A rich living environment"),
+        3: ("選ばれる地方", "Regions people choose"),
+    }
+    sections = [
+        html.Section(
+            [
+                html.H2(f"目標{g}　{goal_names[g][0]}" if ja else f"Goal {g}: {goal_names[g][1]}"),
+                html.Div([components.kpi_card(k, lang) for k in goals[g]], className="card-row"),
+            ],
+            className="goal",
+            **_aria("label", goal_names[g][0]),
+        )
+        for g in sorted(goals)
+    ]
+    themes = catalogue.groupby("theme", sort=True)
+    cat = html.Section(
+        [
+            html.H2("読み込まれている指標" if ja else "Loaded indicators"),
+            html.P(
+                f"{len(catalogue)} 指標（分野別）。期間は年度または年、地域数は都道府県の数です。"
+                if ja
+                else f"{len(catalogue)} indicators by theme."
+            ),
+            *[
+                html.Details(
+                    [
+                        html.Summary(f"{theme}（{len(df)}）"),
+                        html.Table(
+                            [
+                                html.Thead(
+                                    html.Tr(
+                                        [
+                                            html.Th("指標"),
+                                            html.Th("単位"),
+                                            html.Th("期間"),
+                                            html.Th("都道府県"),
+                                            html.Th("出典ID"),
+                                        ]
+                                    )
+                                ),
+                                html.Tbody(
+                                    [
+                                        html.Tr(
+                                            [
+                                                html.Td(r.name_ja if ja else r.name_en),
+                                                html.Td(r.unit),
+                                                html.Td(f"{r.first_period}–{r.last_period}"),
+                                                html.Td(r.n_prefectures),
+                                                html.Td(html.Code(r.source_id)),
+                                            ]
+                                        )
+                                        for r in df.itertuples()
+                                    ]
+                                ),
+                            ],
+                            className="table",
+                        ),
+                    ]
+                )
+                for theme, df in themes
+            ],
+        ],
+        className="catalogue",
+    )
+    method = html.Section(
+        [
+            html.H2("進捗判定の方法" if ja else "How status is judged"),
+            html.P(progress.METHOD_JA if ja else progress.METHOD_EN),
+        ],
+        className="method",
+    )
+    return html.Div(
+        [
+            html.H1("地域未来 KPI ダッシュボード" if ja else "Regional Future KPI Dashboard"),
+            html.P(
+                "総合戦略（2025年12月23日閣議決定）の3つの政策目標とKPIの進捗（2029年目標）。"
+                if ja
+                else "Progress of the strategy's three goals towards their 2029 targets.",
+                className="lead",
+            ),
+            *sections,
+            method,
+            cat,
+        ],
+        className="page",
+    )
+
+
+def about() -> html.Div:
+    src = queries.sources()
+    rows = [
+        html.Tr(
+            [
+                html.Td(html.Code(r.source_id)),
+                html.Td(r.publisher),
+                html.Td(f"{r.title} {r.table_name}"),
+                html.Td(r.vintage),
+                html.Td(r.licence),
+                html.Td(html.A("URL", href=r.url) if r.url else ""),
+            ]
+        )
+        for r in src.itertuples()
+    ]
+    return html.Div(
+        [
+            html.H1("データと出典"),
+            html.P(
+                "すべての値は公的統計の公表値を加工したものです。推計・補間・穴埋めは行っていません。欠測は欠測のまま表示します。"
+            ),
+            html.P(components.CITATION, className="citation"),
+            html.Table(
+                [
+                    html.Thead(html.Tr([html.Th(h) for h in ("ID", "作成者", "統計表", "版", "ライセンス", "URL")])),
+                    html.Tbody(rows),
+                ],
+                className="table",
+            ),
+            html.H2("進捗判定の方法"),
+            html.P(progress.METHOD_JA),
+        ],
+        className="page",
+    )

@@ -1,0 +1,15 @@
+"""/ — the three policy goals and their KPIs at a glance, and the loaded indicator catalogue."""
+
+from __future__ import annotations
+
+import dash
+from dash import html
+
+from kpidash import service, views
+
+dash.register_page(__name__, path="/", title="概要 | 地域未来 KPI ダッシュボード", name="概要")
+
+
+def layout(lang: str = "ja", **_: str) -> html.Div:
+    lang = "en" if lang == "en" else "ja"
+    return views.overview(service.kpis(), service.catalogue(), lang)

@@ -1,0 +1,41 @@
+"""Shared fixtures. The real warehouse is built once per session into a temporary folder from data/raw."""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from kpidash import config
+
+REPO = Path(__file__).resolve().parent.parent
+RAW = REPO / "data" / "raw"
+
+
+@pytest.fixture(scope="session")
+def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A warehouse built from the shipped raw data (never the developer's data/warehouse.duckdb)."""
+    from etl.pipeline import build
+
+    path = tmp_path_factory.mktemp("wh") / "warehouse.duckdb"
+    build(RAW, path, out=io.StringIO())
+    return path
+
+
+@pytest.fixture()
+def wh(warehouse_path: Path):
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    yield con
+    con.close()
+
+
+@pytest.fixture()
+def use_warehouse(warehouse_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app's query layer at the session warehouse."""
+    monkeypatch.setenv("KPI_WAREHOUSE", str(warehouse_path))
+    return warehouse_path
+
+
+__all__ = ["RAW", "REPO", "config"]
