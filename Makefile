@@ -66,5 +66,9 @@ test-browser: setup ## browser tests (Playwright on /usr/bin/chromium)
 test: setup lint typecheck schema-check ## set up and run every test tier (unit, integration, browser)
 	$(BIN)/pytest -q
 
+.PHONY: audit
+audit: $(VENV)/.installed ## dependency audit (pip-audit on PyPI's advisory data; exit 1 only for real findings)
+	$(BIN)/python -m kpidash.security audit
+
 clean: ## remove the venv and the built warehouse
 	rm -rf $(VENV) $(WAREHOUSE)

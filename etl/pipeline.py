@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -69,8 +70,12 @@ def build(
     """Build the warehouse. On any error the previous file is untouched and the temporary file removed."""
     raw_dir = raw_dir or config.raw_dir()
     warehouse = warehouse or config.warehouse_path()
-    warehouse.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        warehouse.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise EtlError(f"cannot create the warehouse folder: {exc.strerror or exc}", file=warehouse.parent) from None
     tmp = warehouse.with_name(f".{warehouse.name}.building-{os.getpid()}")
+    remove_stale_building_files(warehouse)
     progress = Progress(out)
     if out:
         print(f"Building {warehouse} from {raw_dir}", file=out)
@@ -94,12 +99,41 @@ def build(
         finally:
             con.close()
         os.replace(tmp, warehouse)  # atomic on one filesystem: readers see the old or the new file, never half
+    except (OSError, duckdb.Error) as exc:
+        tmp.unlink(missing_ok=True)
+        Path(str(tmp) + ".wal").unlink(missing_ok=True)
+        cause = getattr(exc, "strerror", None) or str(exc)
+        raise EtlError(
+            f"cannot write the warehouse ({type(exc).__name__}: {cause}); the previous warehouse is kept",
+            file=warehouse,
+        ) from None
     except BaseException:
         tmp.unlink(missing_ok=True)
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         raise
     elapsed = time.perf_counter() - progress.t0
     return BuildReport(warehouse, elapsed, warehouse.stat().st_size, summary, progress.steps)
+
+
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def remove_stale_building_files(warehouse: Path) -> list[Path]:
+    """Delete temporary files left by builds that were killed (their pid no longer runs)."""
+    removed = []
+    for f in warehouse.parent.glob(f".{warehouse.name}.building-*"):
+        m = re.fullmatch(rf"\.{re.escape(warehouse.name)}\.building-(\d+)(\.wal)?", f.name)
+        if m and int(m.group(1)) != os.getpid() and not _pid_alive(int(m.group(1))):
+            f.unlink(missing_ok=True)
+            removed.append(f)
+    return removed
 
 
 def check(warehouse: Path | None = None) -> list[str]:

@@ -60,17 +60,47 @@ def _schema(check: bool) -> int:
     return 0
 
 
+def _survey_load(src: str) -> int:
+    """Validate a survey CSV and install it atomically; a rejected file never replaces the loaded one."""
+    import os
+    from pathlib import Path
+
+    from kpidash.survey import SurveyError, parse_survey
+
+    path = Path(src)
+    try:
+        data = path.read_bytes()
+        rows = parse_survey(data, path.name)
+    except OSError as exc:
+        print(f"error: {path}: cannot read: {exc.strerror}", file=sys.stderr)
+        return 2
+    except SurveyError as exc:
+        print(f"error: rejected, nothing changed: {exc}", file=sys.stderr)
+        return 2
+    target = config.SURVEY_DIR / "living_outlook.csv"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    tmp = target.with_name(f".{target.name}.{os.getpid()}")
+    tmp.write_bytes(data)
+    os.replace(tmp, target)
+    print(f"installed {len(rows)} survey rows into {target}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m kpidash")
     sub = p.add_subparsers(dest="cmd", required=True)
     s = sub.add_parser("kpi-status", help="print every KPI with baseline, latest, projection and status")
     s.add_argument("--json", action="store_true")
+    sv = sub.add_parser("survey-load", help="validate a KPI 2 survey CSV and install it (a bad file changes nothing)")
+    sv.add_argument("file")
     c = sub.add_parser("schema", help="write (or --check) schemas/kpi_defs.schema.json")
     c.add_argument("--check", action="store_true")
     args = p.parse_args(argv)
     try:
         if args.cmd == "kpi-status":
             return _kpi_status(args.json)
+        if args.cmd == "survey-load":
+            return _survey_load(args.file)
         return _schema(args.check)
     except (KpiDefsError, WarehouseMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)

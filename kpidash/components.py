@@ -114,7 +114,9 @@ def kpi_card(k: dict[str, Any], lang: str = "ja") -> html.Article:
                     status_badge(k, lang),
                 ]
             ),
-            html.H3(html.A(k["name_ja"] if ja else k["name_en"], href=f"/kpi/{k['id']}")),
+            html.H3(
+                dcc.Link(k["name_ja"] if ja else k["name_en"], href=f"/kpi/{k['id']}" + ("" if ja else "?lang=en"))
+            ),
             sparkline(k),
             html.Dl(rows, className="kpi-facts"),
             html.P(k["reason_ja"] if ja else k["reason_en"], className="reason"),
@@ -140,3 +142,39 @@ def source_footer() -> html.Footer:
 
 def growth_text(value: float | None) -> str:
     return format_signed(value, 1, "ポイント")
+
+
+def metadata_panel(ind: dict[str, Any], lang: str = "ja", open_: bool = False) -> html.Details:
+    """Definition, unit, source, vintage, licence, caveats and the 出典 line of one indicator."""
+    from kpidash import queries  # local: components stay free of data access at import time
+
+    src = queries.sources()
+    row = src[src["source_id"] == ind["source_id"]]
+    s = row.iloc[0].to_dict() if not row.empty else {}
+    ja = lang == "ja"
+    items = [
+        ("定義" if ja else "Definition", ind.get("description") or "—"),
+        ("単位" if ja else "Unit", ind.get("unit") or "—"),
+        (
+            "期間" if ja else "Periods",
+            f"{ind.get('first_period')}–{ind.get('last_period')}（{ind.get('period_type')}）",
+        ),
+        ("作成者" if ja else "Publisher", s.get("publisher", "—")),
+        ("統計表" if ja else "Table", f"{s.get('title', '')} {s.get('table_name', '')}"),
+        ("版" if ja else "Vintage", s.get("vintage", "—")),
+        ("ライセンス" if ja else "Licence", s.get("licence", "—")),
+        ("注意" if ja else "Caveats", ind.get("caveats") or "—"),
+    ]
+    citation = f"出典：{s.get('citation_ja', '')}を加工して作成" if s else ""
+    return html.Details(
+        [
+            html.Summary(
+                ("指標の説明と出典" if ja else "About this indicator and its source") + f"（{ind['indicator_id']}）"
+            ),
+            html.Dl([html.Div([html.Dt(k), html.Dd(v)]) for k, v in items], className="meta-list"),
+            html.P(citation, className="citation"),
+            html.P(html.A(s.get("url", ""), href=s.get("url", "")) if s.get("url") else ""),
+        ],
+        className="metadata-panel",
+        open=open_,
+    )

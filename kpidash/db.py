@@ -22,7 +22,10 @@ def connect(path: Path | None = None) -> Iterator[duckdb.DuckDBPyConnection]:
     path = path or config.warehouse_path()
     if not path.exists():
         raise WarehouseMissing(f"warehouse {path} not found: run `make setup` or `python -m etl build`")
-    con = duckdb.connect(str(path), read_only=True)
+    # Read-only, and no access to other files (no COPY TO, no read_csv of arbitrary paths).
+    con = duckdb.connect(
+        str(path), read_only=True, config={"enable_external_access": False, "lock_configuration": True}
+    )
     try:
         yield con
     finally:

@@ -74,3 +74,127 @@ def query_indicator_prefectures(indicator_id: str, path: Path | None = None) -> 
         [indicator_id],
         path=path,
     )
+
+
+def indicator(indicator_id: str, path: Path | None = None) -> dict | None:
+    df = query("SELECT * FROM marts.indicators WHERE indicator_id = ?", [indicator_id], path=path)
+    return None if df.empty else df.iloc[0].to_dict()
+
+
+def periods(indicator_id: str, path: Path | None = None) -> list[int]:
+    df = query(
+        "SELECT DISTINCT period FROM marts.observations o JOIN marts.regions r USING (region_code) "
+        "WHERE indicator_id = ? AND r.level IN ('prefecture', 'national', 'aggregate') ORDER BY period",
+        [indicator_id],
+        path=path,
+    )
+    return [int(p) for p in df["period"]]
+
+
+def cross_section(indicator_id: str, period: int, path: Path | None = None) -> pd.DataFrame:
+    """Prefectures and aggregates (00, TKY, NTK) of one indicator in one period, in JIS order."""
+    return query(
+        "SELECT o.region_code, r.name_ja, r.name_en, r.level, r.region_block_ja, r.region_block_en, o.value, "
+        "o.derivation FROM marts.observations o JOIN marts.regions r USING (region_code) "
+        "WHERE o.indicator_id = ? AND o.period = ? AND r.level IN ('prefecture', 'national', 'aggregate') "
+        "ORDER BY r.sort_key",
+        [indicator_id, period],
+        path=path,
+    )
+
+
+def panel(indicator_ids: list[str], region_codes: list[str], path: Path | None = None) -> pd.DataFrame:
+    """Long panel of several indicators × regions (all periods)."""
+    return query(
+        "SELECT o.indicator_id, o.region_code, r.name_ja, r.name_en, o.period, o.value FROM marts.observations o "
+        "JOIN marts.regions r USING (region_code) WHERE list_contains(?, o.indicator_id) "
+        "AND list_contains(?, o.region_code) ORDER BY r.sort_key, o.period",
+        [indicator_ids, region_codes],
+        path=path,
+    )
+
+
+def latest_profile(region_code: str, path: Path | None = None) -> pd.DataFrame:
+    """For every prefecture-level indicator: the region's value in the latest period with 47 prefectures, with the
+    national distribution over prefectures (min, quartiles, max) and the 全国 value where it exists."""
+    return query(
+        """
+        WITH latest AS (
+            SELECT indicator_id, max(period) AS period FROM marts.observations o
+            JOIN marts.regions r USING (region_code) WHERE r.level = 'prefecture'
+            GROUP BY indicator_id HAVING count(DISTINCT region_code) FILTER (WHERE true) >= 47
+        ), dist AS (
+            SELECT o.indicator_id, o.period, min(o.value) AS vmin, quantile_cont(o.value, 0.25) AS q1,
+                   median(o.value) AS med, quantile_cont(o.value, 0.75) AS q3, max(o.value) AS vmax,
+                   count(*) AS n
+            FROM marts.observations o JOIN latest l USING (indicator_id, period)
+            JOIN marts.regions r USING (region_code) WHERE r.level = 'prefecture' GROUP BY ALL
+        )
+        SELECT i.indicator_id, i.name_ja, i.name_en, i.unit, i.theme, i.period_type, i.decimals, d.period,
+               me.value AS value, nat.value AS national, d.vmin, d.q1, d.med, d.q3, d.vmax, d.n,
+               (SELECT count(*) FROM marts.observations o2 JOIN marts.regions r2 USING (region_code)
+                WHERE o2.indicator_id = d.indicator_id AND o2.period = d.period AND r2.level = 'prefecture'
+                  AND o2.value > me.value) + 1 AS rank_desc
+        FROM dist d JOIN marts.indicators i USING (indicator_id)
+        JOIN marts.observations me ON me.indicator_id = d.indicator_id AND me.period = d.period
+                                   AND me.region_code = ?
+        LEFT JOIN marts.observations nat ON nat.indicator_id = d.indicator_id AND nat.period = d.period
+                                        AND nat.region_code = '00'
+        WHERE d.n = 47
+        ORDER BY i.theme, i.indicator_id
+        """,
+        [region_code],
+        path=path,
+    )
+
+
+def values_for_period_or_latest(indicator_ids: list[str], path: Path | None = None) -> pd.DataFrame:
+    """Prefecture values of several indicators, each at its own latest period with all 47 prefectures."""
+    return query(
+        """
+        WITH latest AS (
+            SELECT indicator_id, max(period) AS period FROM (
+                SELECT indicator_id, period FROM marts.observations o JOIN marts.regions r USING (region_code)
+                WHERE r.level = 'prefecture' AND list_contains(?, indicator_id)
+                GROUP BY ALL HAVING count(*) = 47) GROUP BY indicator_id)
+        SELECT o.indicator_id, o.region_code, o.period, o.value FROM marts.observations o
+        JOIN latest l USING (indicator_id, period) JOIN marts.regions r USING (region_code)
+        WHERE r.level = 'prefecture' ORDER BY ALL
+        """,
+        [indicator_ids],
+        path=path,
+    )
+
+
+# ---------------------------------------------------------------- municipalities (/municipalities, views_muni.py)
+
+
+def muni_indicators(path: Path | None = None) -> pd.DataFrame:
+    """Indicators observed for municipalities (5-digit codes): latest municipal period and number of municipalities."""
+    return query(
+        "SELECT i.indicator_id, i.name_ja, i.name_en, i.unit, i.decimals, i.additive, max(o.period) AS period, "
+        "count(DISTINCT o.region_code) AS n_municipalities FROM marts.observations o "
+        "JOIN marts.regions r USING (region_code) JOIN marts.indicators i USING (indicator_id) "
+        "WHERE r.level = 'municipality' GROUP BY ALL ORDER BY i.indicator_id",
+        path=path,
+    )
+
+
+def muni_values(indicator_id: str, denominator_id: str, period: int, path: Path | None = None) -> pd.DataFrame:
+    """Every municipality (JIS order) with one indicator and a denominator indicator in one period.
+
+    Columns: region_code, name_ja, pref_code, entity_type, value, denominator, source_id. A municipality without an
+    observation of ``indicator_id`` is left out; a missing denominator stays NULL.
+    """
+    return query(
+        "SELECT r.region_code, r.name_ja, r.parent_code AS pref_code, r.entity_type, "
+        "max(o.value) FILTER (WHERE o.indicator_id = $ind) AS value, "
+        "max(o.value) FILTER (WHERE o.indicator_id = $den) AS denominator, "
+        "max(o.source_id) FILTER (WHERE o.indicator_id = $ind) AS source_id "
+        "FROM marts.observations o JOIN marts.regions r USING (region_code) "
+        "WHERE r.level = 'municipality' AND o.period = $period AND o.indicator_id IN ($ind, $den) "
+        "GROUP BY r.region_code, r.name_ja, r.parent_code, r.entity_type, r.sort_key "
+        "HAVING count(*) FILTER (WHERE o.indicator_id = $ind) > 0 ORDER BY r.sort_key",
+        {"ind": indicator_id, "den": denominator_id, "period": period},
+        path=path,
+    )

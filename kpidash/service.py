@@ -17,13 +17,21 @@ def _stamp(path: Path) -> float:
 
 
 @functools.lru_cache(maxsize=4)
-def _kpis(path: str, _wh_mtime: float, _defs_mtime: float) -> tuple[dict[str, Any], ...]:
+def _kpis(
+    path: str, _wh_mtime: float, _defs_mtime: float, _survey_stamp: tuple[float, ...]
+) -> tuple[dict[str, Any], ...]:
     return tuple(kpi.compute_all(load_kpi_defs(), Path(path)))
+
+
+def _survey_stamp() -> tuple[float, ...]:
+    """Survey files are read at compute time: a file placed while the app runs must invalidate the cache."""
+    folder = config.DATA_DIR / "survey"
+    return tuple(sorted(_stamp(p) for p in folder.glob("*.csv"))) if folder.exists() else ()
 
 
 def kpis() -> list[dict[str, Any]]:
     wh = config.warehouse_path()
-    return list(_kpis(str(wh), _stamp(wh), _stamp(config.KPI_DEFS_PATH)))
+    return list(_kpis(str(wh), _stamp(wh), _stamp(config.KPI_DEFS_PATH), _survey_stamp()))
 
 
 def kpi_by_id(kpi_id: str) -> dict[str, Any] | None:
@@ -42,6 +50,9 @@ def catalogue() -> pd.DataFrame:
 
 def validate_startup() -> KpiDefs:
     """Refuse to start with invalid definitions or a missing warehouse; raises with a message saying why."""
+    from kpidash.security import ensure_warehouse_schema
+
+    ensure_warehouse_schema(config.warehouse_path())
     defs = load_kpi_defs()
     check_against_catalogue(config.KPI_DEFS_PATH, set(catalogue()["indicator_id"]))
     return defs

@@ -64,7 +64,6 @@ def browser():
             executable_path=CHROMIUM,
             args=[
                 "--no-sandbox",
-                "--disable-gpu",
                 "--disable-background-networking",
                 "--disable-component-update",
                 "--disable-sync",

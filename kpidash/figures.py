@@ -1,0 +1,273 @@
+"""Pure Plotly builders (graph_objects): DataFrame in, go.Figure out. Colour-blind-safe palette (Okabe–Ito)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import plotly.graph_objects as go
+
+GEOJSON_URL = "/geo/prefectures.geojson"  # served once as a static asset, cached by the browser
+OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
+BENCH_COLOURS = {"00": "#000000", "TKY": "#D55E00", "NTK": "#009E73", "peer": "#CC79A7"}
+FONT = "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
+BASE_LAYOUT: dict[str, Any] = {
+    "font": {"family": FONT, "size": 13},
+    "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
+    "paper_bgcolor": "white",
+    "plot_bgcolor": "white",
+    "separators": ".,",
+}
+
+
+def _layout(fig: go.Figure, title: str, **kw: Any) -> go.Figure:
+    fig.update_layout(**{**BASE_LAYOUT, **kw}, title={"text": title, "x": 0, "font": {"size": 15}})
+    fig.update_xaxes(showgrid=False, linecolor="#888")
+    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#aaa", exponentformat="none", separatethousands=True)
+    fig.update_xaxes(exponentformat="none")
+    return fig
+
+
+def empty(message: str) -> go.Figure:
+    fig = go.Figure()
+    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 15})
+    fig.update_xaxes(visible=False)
+    fig.update_yaxes(visible=False)
+    return _layout(fig, "")
+
+
+def choropleth(cross: pd.DataFrame, title: str, unit: str, highlight: list[str], lang: str = "ja") -> go.Figure:
+    prefs = cross[cross["level"] == "prefecture"]
+    names = prefs["name_ja"] if lang == "ja" else prefs["name_en"]
+    fig = go.Figure(
+        go.Choroplethmap(
+            geojson=GEOJSON_URL,
+            featureidkey="properties.pref_code",
+            locations=prefs["region_code"],
+            z=prefs["value"],
+            text=names,
+            colorscale="Viridis",
+            marker={
+                "line": {
+                    "width": [2.5 if c in highlight else 0.4 for c in prefs["region_code"]],
+                    "color": ["#D55E00" if c in highlight else "#ffffff" for c in prefs["region_code"]],
+                }
+            },
+            colorbar={"title": {"text": unit}, "thickness": 12, "tickformat": ",~r", "exponentformat": "none"},
+            hovertemplate="%{text}: %{z:,.4~g} " + unit + "<extra></extra>",
+        )
+    )
+    fig.update_layout(map={"style": "white-bg", "center": {"lat": 37.2, "lon": 136.8}, "zoom": 4.1})
+    return _layout(fig, title, height=560, margin={"l": 0, "r": 0, "t": 40, "b": 0})
+
+
+def ranking_bar(
+    cross: pd.DataFrame,
+    title: str,
+    unit: str,
+    highlight: list[str],
+    benchmarks: dict[str, tuple[str, float]],
+    sort: str = "value",
+    lang: str = "ja",
+) -> go.Figure:
+    prefs = cross[cross["level"] == "prefecture"].copy()
+    if sort == "value":
+        prefs = prefs.sort_values("value", ascending=True, kind="stable")
+    else:
+        prefs = prefs.iloc[::-1]  # JIS order from the top
+    names = prefs["name_ja"] if lang == "ja" else prefs["name_en"]
+    colours = ["#D55E00" if c in highlight else "#0072B2" for c in prefs["region_code"]]
+    fig = go.Figure(
+        go.Bar(
+            x=prefs["value"],
+            y=names,
+            orientation="h",
+            marker_color=colours,
+            hovertemplate="%{y}: %{x:,.4~g} " + unit + "<extra></extra>",
+            name="",
+        )
+    )
+    for key, (label, value) in benchmarks.items():
+        fig.add_vline(x=value, line={"color": BENCH_COLOURS.get(key, "#555"), "dash": "dash", "width": 1.5})
+        fig.add_annotation(
+            x=value,
+            y=1.0,
+            yref="paper",
+            text=label,
+            showarrow=False,
+            textangle=-90,
+            xanchor="left",
+            yanchor="top",
+            font={"size": 11, "color": BENCH_COLOURS.get(key, "#555")},
+        )
+    fig.update_yaxes(tickfont={"size": 11}, automargin=True)
+    fig.update_xaxes(title={"text": unit})
+    return _layout(fig, title, height=900, showlegend=False)
+
+
+def lines(
+    panel: pd.DataFrame, title: str, unit: str, period_label: str, lang: str = "ja", dashed: set[str] | None = None
+) -> go.Figure:
+    fig = go.Figure()
+    palette = [c for c in OKABE_ITO if c not in BENCH_COLOURS.values()]
+    n_other = 0
+    for code, df in panel.groupby("region_code", sort=False):
+        name = df["name_ja"].iloc[0] if lang == "ja" else df["name_en"].iloc[0]
+        colour = BENCH_COLOURS.get(str(code))
+        if colour is None:
+            colour = palette[n_other % len(palette)]
+            n_other += 1
+        fig.add_trace(
+            go.Scatter(
+                x=df["period"],
+                y=df["value"],
+                name=name,
+                mode="lines+markers",
+                line={"color": colour, "dash": "dash" if dashed and code in dashed else "solid"},
+                hovertemplate=name + " %{x}: %{y:,.4~g} " + unit + "<extra></extra>",
+            )
+        )
+    fig.update_xaxes(title={"text": period_label}, dtick=2 if panel["period"].nunique() > 12 else 1)
+    fig.update_yaxes(title={"text": unit})
+    return _layout(fig, title, height=460, legend={"orientation": "h", "y": -0.2}, hovermode="x unified")
+
+
+def kpi_progress(k: dict[str, Any], lang: str = "ja") -> go.Figure:
+    """Observed series, required path, trend projection with its interval (dashed) and the target marker."""
+    ja = lang == "ja"
+    fig = go.Figure()
+    unit = k["unit"]
+    for i, v in enumerate(k.get("variants") or []):
+        if v["key"] == k.get("headline_variant"):
+            continue
+        label = (v["label_ja"] if ja else v["label_en"]) + (
+            (" 【代理指標】" if ja else " [proxy]") if v["proxy"] else ""
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[p["period"] for p in v["series"]],
+                y=[p["value"] for p in v["series"]],
+                name=label,
+                mode="lines+markers",
+                line={"color": OKABE_ITO[(i + 4) % 8], "dash": "dot"},
+            )
+        )
+    s = k["series"]
+    if s:
+        fig.add_trace(
+            go.Scatter(
+                x=[p["period"] for p in s],
+                y=[p["value"] for p in s],
+                mode="lines+markers",
+                name="実績" if ja else "Observed",
+                line={"color": "#0072B2", "width": 3},
+            )
+        )
+    if k.get("required_path"):
+        rp = k["required_path"]
+        fig.add_trace(
+            go.Scatter(
+                x=[p["period"] for p in rp],
+                y=[p["value"] for p in rp],
+                mode="lines",
+                name="必要な経路" if ja else "Required path",
+                line={"color": "#555", "dash": "dash"},
+            )
+        )
+    proj = k.get("projection")
+    if proj and k.get("trend_path"):
+        tp = k["trend_path"]
+        fig.add_trace(
+            go.Scatter(
+                x=[p["period"] for p in tp],
+                y=[p["value"] for p in tp],
+                mode="lines",
+                name="トレンド（予測）" if ja else "Trend projection",
+                line={"color": "#E69F00", "dash": "dash"},
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=[proj["period"], proj["period"]],
+                y=[proj["low"], proj["high"]],
+                mode="lines+markers",
+                name="90%予測区間" if ja else "90% prediction interval",
+                line={"color": "#E69F00", "width": 6},
+                opacity=0.5,
+            )
+        )
+    t = k["target"]
+    if t["value"] is not None:
+        fig.add_trace(
+            go.Scatter(
+                x=[t["year"]],
+                y=[t["value"]],
+                mode="markers",
+                name="目標" if ja else "Target",
+                marker={"symbol": "star", "size": 16, "color": "#009E73"},
+            )
+        )
+    elif k.get("baseline"):
+        b = k["baseline"]
+        fig.add_hline(
+            y=b["value"],
+            line={"color": "#009E73", "dash": "dot"},
+            annotation_text="基準値（これを上回ることが目標）" if ja else "Baseline (target: above it)",
+        )
+    fig.update_yaxes(title={"text": unit})
+    fig.update_xaxes(dtick=2)
+    return _layout(fig, k["name_ja"] if ja else k["name_en"], height=460, legend={"orientation": "h", "y": -0.2})
+
+
+def spine(profile: pd.DataFrame, lang: str = "ja") -> go.Figure:
+    """Spine chart: each indicator's prefecture value on the national range (min–max, IQR), with the median at 0.5."""
+    rows = profile.iloc[::-1]
+    names = rows["name_ja"] if lang == "ja" else rows["name_en"]
+
+    def pos(v: pd.Series) -> pd.Series:
+        span = (rows["vmax"] - rows["vmin"]).where(lambda x: x != 0)
+        return (v - rows["vmin"]) / span
+
+    fig = go.Figure()
+    fig.add_trace(
+        go.Bar(
+            y=names,
+            x=pos(rows["q3"]) - pos(rows["q1"]),
+            base=pos(rows["q1"]),
+            orientation="h",
+            marker_color="#cfe3f5",
+            name="中央50%の県" if lang == "ja" else "Middle 50 %",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=names,
+            x=pos(rows["med"]),
+            mode="markers",
+            marker={"symbol": "line-ns-open", "size": 14, "color": "#333"},
+            name="中央値" if lang == "ja" else "Median",
+            hoverinfo="skip",
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            y=names,
+            x=pos(rows["value"]),
+            mode="markers",
+            marker={"size": 10, "color": "#D55E00"},
+            name="この県" if lang == "ja" else "This prefecture",
+            customdata=rows[["value", "unit", "rank_desc"]].to_numpy(),
+            hovertemplate="%{y}: %{customdata[0]:,.4~g} %{customdata[1]}（%{customdata[2]}位）<extra></extra>",
+        )
+    )
+    fig.update_xaxes(
+        range=[-0.02, 1.02], tickvals=[0, 0.5, 1], ticktext=["最小", "", "最大"] if lang == "ja" else ["min", "", "max"]
+    )
+    return _layout(
+        fig,
+        "",
+        height=max(300, 24 * len(rows) + 80),
+        legend={"orientation": "h", "y": 1.02, "yanchor": "bottom"},
+        margin={"l": 260, "r": 20, "t": 40, "b": 30},
+    )

@@ -1,0 +1,23 @@
+"""Boundary files served once as static JSON (plotly fetches them by URL; figures never embed geometry)."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, send_file
+from flask.typing import ResponseReturnValue
+
+from kpidash import config
+
+geo = Blueprint("geo", __name__)
+FILES = {
+    "prefectures": config.RAW_DIR / "geo" / "japan_prefectures_dataofjapan.geojson",
+    "municipalities": config.RAW_DIR / "geo_municipal" / "japan_municipalities_2021_designated_cities.geojson",
+}
+
+
+@geo.get("/geo/<name>.geojson")
+def geojson(name: str) -> ResponseReturnValue:
+    path = FILES.get(name)
+    if path is None or not path.exists():
+        abort(404)
+    resp = send_file(path, mimetype="application/geo+json", max_age=7 * 24 * 3600, conditional=True)
+    return resp

@@ -1,0 +1,350 @@
+"""OpenAPI 3.1 description of every /api/v1 endpoint (served at /api/v1/openapi.json)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from kpidash import exports
+
+API_VERSION = "1.1.0"
+
+_ID_PATTERN = "^[A-Za-z0-9_]{1,64}(,[A-Za-z0-9_]{1,64})*$"
+_REGION_PATTERN = "^[A-Za-z0-9]{1,8}(,[A-Za-z0-9]{1,8})*$"
+
+
+def _ref(kind: str, name: str) -> dict[str, str]:
+    return {"$ref": f"#/components/{kind}/{name}"}
+
+
+def _json_200(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def _file_200(description: str, mimetype: str) -> dict[str, Any]:
+    return {
+        "description": description,
+        "headers": {
+            "Content-Disposition": {
+                "description": 'attachment; filename="kpidash_<indicators>[_<from>-<to>].<ext>"',
+                "schema": {"type": "string"},
+            }
+        },
+        "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}},
+    }
+
+
+def _errors(*codes: int) -> dict[str, Any]:
+    return {str(c): _ref("responses", {400: "BadRequest", 404: "NotFound", 503: "Unavailable"}[c]) for c in codes}
+
+
+def _data_operation(fmt: str, summary: str, ok: dict[str, Any], extra_params: Sequence[str] = ()) -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": f"data_{fmt}",
+            "tags": ["data"],
+            "summary": summary,
+            "description": (
+                "Observations in long format (one row per indicator × region × period), ordered by the indicators as "
+                "given, regions in JIS order (00, TKY, NTK, 01–47, municipalities) and period. "
+                f"Limits: at most {exports.MAX_INDICATORS} indicators and {exports.MAX_ROWS:,} rows per request "
+                "(400 naming the parameter and the limit). Unknown indicator ids or region codes: 404 naming them. "
+                "Unknown or repeated parameters: 400."
+            ),
+            "parameters": [_ref("parameters", p) for p in ("indicators", "regions", "from", "to", *extra_params)],
+            "responses": {"200": ok, **_errors(400, 404, 503)},
+        }
+    }
+
+
+def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str, Any]:
+    """The OpenAPI document. ``kpi_fields`` are the public KPI fields of /kpis (kept in kpidash.api)."""
+    doc: dict[str, Any] = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "地域未来 KPI Dashboard API",
+            "version": API_VERSION,
+            "summary": "KPIs and the official statistics behind them (Japanese prefectures, municipalities, 東京圏).",
+            "description": (
+                "Read-only JSON/CSV/XLSX/ZIP API over the dashboard's warehouse of Japanese official statistics. "
+                "Every export carries the 出典 line 「出典：…を加工して作成」, licences and caveats. Errors are JSON "
+                '`{"error": ..., "parameter": ...}`: 400 for malformed input or a limit, 404 for unknown ids.'
+            ),
+            "license": {"name": "MIT (code); data under the licences listed per source", "identifier": "MIT"},
+        },
+        "servers": [{"url": server_url or "/"}],
+        "tags": [
+            {"name": "kpis", "description": "KPI status computed from the warehouse"},
+            {"name": "catalogue", "description": "Indicators and regions"},
+            {"name": "data", "description": "Observations in long format (EBPM exports)"},
+            {"name": "meta", "description": "This document"},
+        ],
+        "paths": {
+            "/api/v1/kpis": {
+                "get": {
+                    "operationId": "list_kpis",
+                    "tags": ["kpis"],
+                    "summary": "Every KPI with status, baseline, latest value, target and projection",
+                    "responses": {
+                        "200": _json_200("KPIs", {"type": "array", "items": _ref("schemas", "Kpi")}),
+                        **_errors(503),
+                    },
+                }
+            },
+            "/api/v1/kpis/{kpi_id}": {
+                "get": {
+                    "operationId": "get_kpi",
+                    "tags": ["kpis"],
+                    "summary": "One KPI",
+                    "parameters": [_ref("parameters", "kpi_id")],
+                    "responses": {"200": _json_200("The KPI", _ref("schemas", "Kpi")), **_errors(404, 503)},
+                }
+            },
+            "/api/v1/indicators": {
+                "get": {
+                    "operationId": "list_indicators",
+                    "tags": ["catalogue"],
+                    "summary": "Every indicator in the warehouse (definitions, units, sources, caveats, coverage)",
+                    "responses": {
+                        "200": _json_200("Indicators", {"type": "array", "items": _ref("schemas", "Indicator")}),
+                        **_errors(400, 503),
+                    },
+                }
+            },
+            "/api/v1/regions": {
+                "get": {
+                    "operationId": "list_regions",
+                    "tags": ["catalogue"],
+                    "summary": "Region codes: 00 全国, TKY 東京圏, NTK 東京圏以外, 01–47 prefectures, municipalities",
+                    "parameters": [_ref("parameters", "level")],
+                    "responses": {
+                        "200": _json_200("Regions in JIS order", {"type": "array", "items": _ref("schemas", "Region")}),
+                        **_errors(400, 503),
+                    },
+                }
+            },
+            "/api/v1/data.json": _data_operation(
+                "json", "Observations as JSON (with citation)", _json_200("Data", _ref("schemas", "DataResponse"))
+            ),
+            "/api/v1/data.csv": _data_operation(
+                "csv",
+                "Observations as CSV (UTF-8 with BOM, or cp932)",
+                {
+                    **_file_200("CSV, CRLF line ends; text cells starting with = + - @ get a leading '", "text/csv"),
+                },
+                extra_params=("encoding",),
+            ),
+            "/api/v1/data.xlsx": _data_operation(
+                "xlsx",
+                "Observations as an Excel workbook (sheets データ and 注記)",
+                _file_200(
+                    "Workbook: 'データ' (typed numbers, frozen header, autofilter) and '注記' (出典, licences, "
+                    "definitions, caveats, sources, permalink, vintage)",
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+            ),
+            "/api/v1/data.zip": _data_operation(
+                "zip",
+                "Observations as a ZIP bundle (data.csv, metadata.json, README.txt)",
+                _file_200(
+                    "ZIP: data.csv (UTF-8 BOM), metadata.json, README.txt with citation, licence, caveats, query URL "
+                    "and SHA-256 of data.csv and metadata.json",
+                    "application/zip",
+                ),
+            ),
+            "/api/v1/openapi.json": {
+                "get": {
+                    "operationId": "openapi",
+                    "tags": ["meta"],
+                    "summary": "This OpenAPI 3.1 document",
+                    "responses": {"200": _json_200("OpenAPI document", {"type": "object"}), **_errors(400)},
+                }
+            },
+        },
+        "components": {
+            "parameters": {
+                "kpi_id": {
+                    "name": "kpi_id",
+                    "in": "path",
+                    "required": True,
+                    "description": "KPI id as listed by /api/v1/kpis",
+                    "schema": {"type": "string"},
+                },
+                "level": {
+                    "name": "level",
+                    "in": "query",
+                    "required": False,
+                    "description": "Only regions of this level (400 for any other value)",
+                    "schema": {"type": "string", "enum": ["national", "aggregate", "prefecture", "municipality"]},
+                },
+                "indicators": {
+                    "name": "indicators",
+                    "in": "query",
+                    "required": True,
+                    "description": (
+                        f"Comma-separated indicator ids from /api/v1/indicators; at most {exports.MAX_INDICATORS}, "
+                        "duplicates ignored"
+                    ),
+                    "schema": {"type": "string", "pattern": _ID_PATTERN, "maxLength": 2000},
+                    "example": "gdp_nominal,pop_all_total",
+                },
+                "regions": {
+                    "name": "regions",
+                    "in": "query",
+                    "required": False,
+                    "description": (
+                        "Comma-separated region codes from /api/v1/regions (00, TKY, NTK, 01–47, 5-digit municipality "
+                        "codes; case-insensitive). Omitted: every region with data."
+                    ),
+                    "schema": {"type": "string", "pattern": _REGION_PATTERN, "maxLength": 20000},
+                    "example": "TKY,NTK,00",
+                },
+                "from": {
+                    "name": "from",
+                    "in": "query",
+                    "required": False,
+                    "description": "First period (4-digit year, inclusive); must not be after 'to'",
+                    "schema": {"type": "string", "pattern": "^[0-9]{4}$"},
+                    "example": "2015",
+                },
+                "to": {
+                    "name": "to",
+                    "in": "query",
+                    "required": False,
+                    "description": "Last period (4-digit year, inclusive)",
+                    "schema": {"type": "string", "pattern": "^[0-9]{4}$"},
+                    "example": "2022",
+                },
+                "encoding": {
+                    "name": "encoding",
+                    "in": "query",
+                    "required": False,
+                    "description": (
+                        "utf-8 (default, written with a BOM) or cp932 (Windows Shift_JIS; m² becomes m2, and a "
+                        "character cp932 cannot represent gives 400 naming it)"
+                    ),
+                    "schema": {"type": "string", "enum": ["utf-8", "cp932"], "default": "utf-8"},
+                },
+            },
+            "responses": {
+                "BadRequest": {
+                    "description": "Malformed parameter, unknown or repeated parameter, or a limit exceeded",
+                    "content": {"application/json": {"schema": _ref("schemas", "Error")}},
+                },
+                "NotFound": {
+                    "description": "Unknown indicator id, region code or KPI id (listed in 'unknown' / 'known')",
+                    "content": {"application/json": {"schema": _ref("schemas", "Error")}},
+                },
+                "Unavailable": {
+                    "description": "The data service failed (e.g. the warehouse is missing); never caused by input",
+                    "content": {"application/json": {"schema": _ref("schemas", "Error")}},
+                },
+            },
+            "schemas": {
+                "Error": {
+                    "type": "object",
+                    "required": ["error"],
+                    "properties": {
+                        "error": {"type": "string"},
+                        "parameter": {"type": "string", "description": "The parameter at fault"},
+                        "unknown": {"type": "array", "items": {"type": "string"}},
+                        "known": {"type": "array", "items": {"type": "string"}},
+                        "allowed": {"type": "array", "items": {"type": "string"}},
+                        "limit": {"type": "integer"},
+                        "rows": {"type": "integer"},
+                    },
+                },
+                "Kpi": {
+                    "type": "object",
+                    "required": ["id", "goal", "name_ja", "status"],
+                    "properties": {f: {} for f in kpi_fields}
+                    | {
+                        "id": {"type": "string"},
+                        "goal": {"type": "integer"},
+                        "name_ja": {"type": "string"},
+                        "name_en": {"type": "string"},
+                        "unit": {"type": ["string", "null"]},
+                        "status": {
+                            "type": "string",
+                            "enum": [
+                                "achieved",
+                                "on_track",
+                                "needs_acceleration",
+                                "off_track",
+                                "cannot_tell",
+                                "no_data",
+                            ],
+                        },
+                        "proxy": {"type": "boolean"},
+                    },
+                },
+                "Indicator": {
+                    "type": "object",
+                    "required": ["id", "name_ja", "unit", "period_type", "source_id"],
+                    "properties": {
+                        "id": {"type": "string"},
+                        "name_ja": {"type": "string"},
+                        "name_en": {"type": ["string", "null"]},
+                        "unit": {"type": "string"},
+                        "period_type": {"type": "string", "enum": ["fiscal_year", "calendar_year", "reference_date"]},
+                        "source_id": {"type": "string"},
+                        "description": {"type": ["string", "null"]},
+                        "theme": {"type": ["string", "null"]},
+                        "additive": {"type": "boolean"},
+                        "decimals": {"type": ["integer", "null"]},
+                        "caveats": {"type": ["string", "null"]},
+                        "proxy": {"type": "boolean", "description": "The caveats mark it as a 代理指標 (proxy)"},
+                        "first_period": {"type": ["integer", "null"]},
+                        "last_period": {"type": ["integer", "null"]},
+                        "n_periods": {"type": ["integer", "null"]},
+                        "n_prefectures": {"type": ["integer", "null"]},
+                        "n_municipalities": {"type": ["integer", "null"]},
+                        "has_aggregates": {"type": ["boolean", "null"]},
+                    },
+                },
+                "Region": {
+                    "type": "object",
+                    "required": ["region_code", "name_ja", "level"],
+                    "properties": {
+                        "region_code": {"type": "string"},
+                        "name_ja": {"type": "string"},
+                        "name_en": {"type": ["string", "null"]},
+                        "level": {"type": "string", "enum": ["national", "aggregate", "prefecture", "municipality"]},
+                        "parent_code": {"type": ["string", "null"]},
+                    },
+                },
+                "Observation": {
+                    "type": "object",
+                    "required": list(exports.LONG_COLUMNS),
+                    "properties": {
+                        "indicator_id": {"type": "string"},
+                        "indicator_name_ja": {"type": "string"},
+                        "region_code": {"type": "string"},
+                        "region_name_ja": {"type": "string"},
+                        "period": {"type": "integer"},
+                        "period_type": {"type": "string"},
+                        "value": {"type": ["number", "null"]},
+                        "unit": {"type": "string"},
+                        "source_id": {"type": "string"},
+                        "derivation": {"type": "string", "enum": ["source", "sum_of_prefectures", "derived"]},
+                    },
+                },
+                "DataResponse": {
+                    "type": "object",
+                    "required": ["query", "count", "data", "citation_ja"],
+                    "properties": {
+                        "query": {"type": "object"},
+                        "count": {"type": "integer"},
+                        "columns": {"type": "array", "items": {"type": "string"}},
+                        "citation_ja": {"type": "string", "description": "出典：…を加工して作成"},
+                        "licences": {"type": "array", "items": {"type": "string"}},
+                        "caveats": {"type": "object", "additionalProperties": {"type": "string"}},
+                        "warehouse_built_at": {"type": "string", "format": "date-time"},
+                        "permalink": {"type": "string", "format": "uri"},
+                        "data": {"type": "array", "items": _ref("schemas", "Observation")},
+                    },
+                },
+            },
+        },
+    }
+    return doc

@@ -1,0 +1,738 @@
+"""Bodies of the exploration pages (/compare, /trends, /region, /indicator, /kpi): data → components."""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import urlencode
+
+import dash_ag_grid as dag
+import pandas as pd
+from dash import dcc, html
+
+from kpidash import compute, config, figures, queries, service
+from kpidash.components import metadata_panel, status_badge
+from kpidash.formatting import format_number, period_label
+
+AGGREGATES = [config.NATIONAL_CODE, config.TOKYO_AREA_CODE, config.OUTSIDE_TOKYO_AREA_CODE]
+MODE_LABELS = {
+    "value": ("値", "Value"),
+    "per_capita": ("人口10万人当たり", "Per 100,000 residents"),
+    "growth": ("前年（度）比 %", "Change on previous period, %"),
+    "index": ("基準年=100", "Index, base year = 100"),
+}
+
+
+def t(ja: str, en: str, lang: str) -> str:
+    return ja if lang == "ja" else en
+
+
+def clean_codes(raw: str | None, allowed: set[str], limit: int = 12) -> list[str]:
+    """Comma list from a URL → known codes only, de-duplicated, bounded (bad input is dropped, never an error page)."""
+    if not raw or not isinstance(raw, str):
+        return []
+    out: list[str] = []
+    for part in raw.split(",")[:100]:
+        code = part.strip()
+        if code in allowed and code not in out:
+            out.append(code)
+    return out[:limit]
+
+
+def safe_int(raw: Any, default: int | None = None) -> int | None:
+    try:
+        return int(str(raw)) if raw not in (None, "") else default
+    except ValueError:
+        return default
+
+
+def indicator_options(theme: str | None, lang: str) -> list[dict[str, str]]:
+    cat = service.catalogue()
+    cat = cat[cat["n_prefectures"] == 47]
+    if theme:
+        cat = cat[cat["theme"] == theme]
+    col = "name_ja" if lang == "ja" else "name_en"
+    return [{"label": r[col], "value": r["indicator_id"]} for _, r in cat.sort_values(["theme", col]).iterrows()]
+
+
+def theme_options() -> list[dict[str, str]]:
+    cat = service.catalogue()
+    return [{"label": x, "value": x} for x in sorted(cat[cat["n_prefectures"] == 47]["theme"].unique())]
+
+
+def valid_indicator(raw: str | None, default: str = "gdp_nominal") -> str:
+    ids = set(service.catalogue()["indicator_id"])
+    return raw if isinstance(raw, str) and raw in ids else default
+
+
+def prefecture_options(lang: str, with_aggregates: bool = False) -> list[dict[str, str]]:
+    regs = queries.regions()
+    levels = ["prefecture"] + (["national", "aggregate"] if with_aggregates else [])
+    regs = regs[regs["level"].isin(levels)]
+    col = "name_ja" if lang == "ja" else "name_en"
+    return [{"label": f"{r['region_code']} {r[col]}", "value": r["region_code"]} for _, r in regs.iterrows()]
+
+
+def transformed_cross(indicator_id: str, period: int, mode: str) -> tuple[pd.DataFrame, str]:
+    """Cross-section in the chosen mode and the unit label to show."""
+    ind = queries.indicator(indicator_id) or {}
+    unit = str(ind.get("unit", ""))
+    cross = queries.cross_section(indicator_id, period)
+    if mode == "per_capita" and ind.get("additive"):
+        pop = queries.cross_section(compute.PER_CAPITA_DENOMINATOR, period).assign(period=period)
+        meta = cross.drop(columns=["value"])
+        vals = compute.per_capita(cross.assign(period=period)[["region_code", "period", "value"]], pop)
+        return meta.merge(vals[["region_code", "value"]], on="region_code"), f"{unit}（人口10万人当たり）"
+    if mode == "growth":
+        prev = [p for p in queries.periods(indicator_id) if p < period]
+        if not prev:
+            return cross.iloc[0:0], "%"
+        before = queries.cross_section(indicator_id, prev[-1])
+        both = pd.concat([before.assign(period=prev[-1]), cross.assign(period=period)])
+        g = compute.growth(both[["region_code", "period", "value"]], base_period=prev[-1])
+        g = g[g["period"] == period]
+        return cross.drop(columns=["value"]).merge(
+            g[["region_code", "value"]], on="region_code"
+        ), f"%（{prev[-1]}→{period}）"
+    return cross, unit
+
+
+def compare_body(
+    indicator_id: str, period: int | None, mode: str, highlight: list[str], view: str, sort: str, lang: str
+) -> tuple[list[Any], dict[str, Any]]:
+    ind = queries.indicator(indicator_id)
+    if ind is None:
+        return [html.P(t("指標が見つかりません。", "Unknown indicator.", lang))], {}
+    periods = queries.periods(indicator_id)
+    period = period if period in periods else (periods[-1] if periods else None)
+    if period is None:
+        return [html.P(t("データがありません。", "No data.", lang))], {}
+    if mode == "per_capita" and not ind["additive"]:
+        mode = "value"
+    cross, unit = transformed_cross(indicator_id, period, mode)
+    name = ind["name_ja"] if lang == "ja" else ind["name_en"]
+    plabel = period_label(period, ind["period_type"], lang)
+    title = f"{name}（{plabel}、{MODE_LABELS[mode][0 if lang == 'ja' else 1]}）"
+    if cross.empty:
+        return [
+            dcc.Graph(
+                figure=figures.empty(
+                    t("この期間・表示方法のデータはありません。", "No data for this period and mode.", lang)
+                )
+            )
+        ], {}
+    bench: dict[str, tuple[str, float]] = {}
+    for code in AGGREGATES:
+        row = cross[cross["region_code"] == code]
+        if not row.empty:
+            bench[code] = (row["name_ja" if lang == "ja" else "name_en"].iloc[0], float(row["value"].iloc[0]))
+    prefs = cross[cross["level"] == "prefecture"]
+    peer_codes = highlight or list(prefs["region_code"])
+    med = compute.peer_median(prefs, peer_codes if highlight else list(prefs["region_code"]))
+    if med is not None:
+        bench["peer"] = (
+            t(
+                "選択県の中央値" if highlight else "47都道府県の中央値",
+                "Median of selected" if highlight else "Median of 47",
+                lang,
+            ),
+            med,
+        )
+    decimals = int(ind["decimals"]) if mode == "value" else 1
+    if view == "map":
+        body: Any = dcc.Graph(
+            figure=figures.choropleth(cross, title, unit, highlight, lang),
+            id="compare-graph",
+            config={
+                "displaylogo": False,
+                "locale": "ja" if lang == "ja" else "en",
+                "toImageButtonOptions": {"filename": f"{indicator_id}_{period}"},
+            },
+        )
+    elif view == "bar":
+        # Sums (全国, 東京圏) are not on the scale of one prefecture's count: draw them only for comparable measures.
+        comparable = mode != "value" or not ind["additive"]
+        drawn = bench if comparable else {k: v for k, v in bench.items() if k == "peer"}
+        body = dcc.Graph(
+            figure=figures.ranking_bar(cross, title, unit, highlight, drawn, sort, lang),
+            id="compare-graph",
+            config={
+                "displaylogo": False,
+                "locale": "ja" if lang == "ja" else "en",
+                "toImageButtonOptions": {"filename": f"{indicator_id}_{period}"},
+            },
+        )
+    else:
+        body = html.Div([html.H2(title, className="h-chart"), data_grid(cross, unit, decimals, lang)])
+    bench_list = html.Ul(
+        [html.Li(f"{label}: {format_number(v, decimals)} {unit}") for label, v in bench.values()],
+        className="bench-list",
+    )
+    q = {
+        "indicators": indicator_id,
+        "regions": ",".join([*AGGREGATES, *config.PREFECTURE_CODES]),
+        "from": period,
+        "to": period,
+    }
+    downloads = html.Div(
+        [
+            html.Span(t("ダウンロード（表示中の期間・全地域）:", "Download (this period, all regions):", lang)),
+            html.A("CSV", href=f"/api/v1/data.csv?{urlencode(q)}", download=""),
+            html.A("Excel", href=f"/api/v1/data.xlsx?{urlencode(q)}", download=""),
+            html.A(
+                t("全期間CSV", "Full series CSV", lang),
+                href=f"/api/v1/data.csv?{urlencode({**q, 'from': '', 'to': ''})}".replace("&from=&to=", ""),
+                download="",
+            ),
+            html.A("ZIP", href=f"/api/v1/data.zip?{urlencode(q)}", download=""),
+        ],
+        className="downloads",
+    )
+    notes = []
+    if mode == "per_capita":
+        notes.append(
+            html.P(
+                t(
+                    "人口10万人当たり＝値÷総人口（人口推計10月1日、SSDSE-B）×10万。全国・東京圏は合計どうしの比。",
+                    "Per 100,000 = value ÷ total population (1 Oct estimates, SSDSE-B) × 100,000; aggregates are ratios of sums.",
+                    lang,
+                ),
+                className="small muted",
+            )
+        )
+    if not ind["additive"]:
+        notes.append(
+            html.P(
+                t(
+                    "この指標は合計できないため、東京圏・東京圏以外の値はありません。",
+                    "Not additive: no Tokyo-area aggregates.",
+                    lang,
+                ),
+                className="small muted",
+            )
+        )
+    return [
+        body,
+        html.Div([html.H3(t("比較の基準", "Benchmarks", lang)), bench_list], className="benchmarks"),
+        *notes,
+        downloads,
+        metadata_panel(ind, lang),
+    ], {"period": period, "mode": mode, "periods": periods}
+
+
+def data_grid(cross: pd.DataFrame, unit: str, decimals: int, lang: str) -> dag.AgGrid:
+    df = cross.copy()
+    df["name"] = df["name_ja"] if lang == "ja" else df["name_en"]
+    prefs = df["level"] == "prefecture"
+    df.loc[prefs, "rank"] = df.loc[prefs, "value"].rank(ascending=False, method="min")
+    rows = [
+        {
+            "code": r.region_code,
+            "name": r.name,
+            "value": None if pd.isna(r.value) else round(float(r.value), max(decimals, 2)),
+            "rank": None if pd.isna(r.rank) else int(r.rank),
+        }
+        for r in df.itertuples()
+    ]
+    cols = [
+        {"field": "code", "headerName": t("コード", "Code", lang), "width": 90},
+        {"field": "name", "headerName": t("地域", "Region", lang), "flex": 1},
+        {
+            "field": "value",
+            "headerName": f"{t('値', 'Value', lang)}（{unit}）",
+            "type": "numericColumn",
+            "flex": 1,
+            "valueFormatter": {"function": f"d3.format(',.{decimals}f')(params.value)"},
+        },
+        {"field": "rank", "headerName": t("順位", "Rank", lang), "width": 90, "type": "numericColumn"},
+    ]
+    return dag.AgGrid(
+        rowData=rows,
+        columnDefs=cols,
+        defaultColDef={"sortable": True, "resizable": True},
+        dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True},
+        className="ag-theme-alpine",
+        style={"width": "100%"},
+    )
+
+
+def trends_body(indicator_id: str, regions: list[str], mode: str, base: int | None, lang: str) -> list[Any]:
+    ind = queries.indicator(indicator_id)
+    if ind is None:
+        return [html.P(t("指標が見つかりません。", "Unknown indicator.", lang))]
+    regions = regions or ["00", "TKY", "NTK"]
+    panel = queries.panel([indicator_id], regions)
+    unit = str(ind["unit"])
+    if mode == "per_capita" and ind["additive"]:
+        pop = queries.panel([compute.PER_CAPITA_DENOMINATOR], regions)
+        vals = compute.per_capita(panel[["region_code", "period", "value"]], pop[["region_code", "period", "value"]])
+        panel = panel.drop(columns=["value"]).merge(
+            vals[["region_code", "period", "value"]], on=["region_code", "period"]
+        )
+        unit = f"{unit}（人口10万人当たり）"
+    elif mode == "growth":
+        g = compute.growth(panel[["region_code", "period", "value"]])
+        panel = panel.drop(columns=["value"]).merge(g[["region_code", "period", "value"]], on=["region_code", "period"])
+        unit = "%"
+    elif mode == "index":
+        periods = sorted(panel["period"].unique())
+        base = base if base in periods else (int(periods[0]) if periods else None)
+        if base is not None:
+            idx = compute.index_to_base(panel[["region_code", "period", "value"]], base)
+            panel = panel.drop(columns=["value"]).merge(
+                idx[["region_code", "period", "value"]], on=["region_code", "period"]
+            )
+            unit = f"{base}=100"
+    order = {c: i for i, c in enumerate(regions)}
+    panel = panel.sort_values(["region_code", "period"], key=lambda s: s.map(order) if s.name == "region_code" else s)
+    name = ind["name_ja"] if lang == "ja" else ind["name_en"]
+    if panel.empty:
+        return [
+            dcc.Graph(
+                figure=figures.empty(
+                    t("選んだ地域・表示方法のデータはありません。", "No data for this selection.", lang)
+                )
+            )
+        ]
+    fig = figures.lines(
+        panel,
+        name,
+        unit,
+        t(
+            "年度" if ind["period_type"] == "fiscal_year" else "年",
+            "Fiscal year" if ind["period_type"] == "fiscal_year" else "Year",
+            lang,
+        ),
+        lang,
+    )
+    table = panel.pivot_table(index="period", columns="region_code", values="value")
+    names = panel.drop_duplicates("region_code").set_index("region_code")["name_ja" if lang == "ja" else "name_en"]
+    tbl = html.Details(
+        [
+            html.Summary(t("表で見る", "Show as a table", lang)),
+            html.Table(
+                [
+                    html.Thead(
+                        html.Tr(
+                            [html.Th(t("期間", "Period", lang)), *[html.Th(names.get(c, c)) for c in table.columns]]
+                        )
+                    ),
+                    html.Tbody(
+                        [
+                            html.Tr(
+                                [
+                                    html.Td(str(p)),
+                                    *[
+                                        html.Td(format_number(v, 1 if mode != "value" else int(ind["decimals"])))
+                                        for v in row
+                                    ],
+                                ]
+                            )
+                            for p, row in table.iterrows()
+                        ]
+                    ),
+                ],
+                className="table",
+            ),
+        ]
+    )
+    missing = [c for c in regions if c not in set(panel["region_code"])]
+    notes = (
+        [
+            html.P(
+                t(
+                    f"データのない地域: {', '.join(missing)}（合計できない指標では東京圏・全国の値はありません）",
+                    f"No data for: {', '.join(missing)}",
+                    lang,
+                ),
+                className="small muted",
+            )
+        ]
+        if missing
+        else []
+    )
+    return [
+        dcc.Graph(
+            figure=fig, id="trends-graph", config={"displaylogo": False, "locale": "ja" if lang == "ja" else "en"}
+        ),
+        *notes,
+        tbl,
+        metadata_panel(ind, lang),
+    ]
+
+
+def peer_group(region_code: str) -> tuple[list[tuple[str, float]], str]:
+    vals = queries.values_for_period_or_latest(
+        [
+            compute.PER_CAPITA_DENOMINATOR,
+            "ssdse_pop_age_65_over",
+            "income_per_capita",
+            "census_employed_tertiary",
+            "census_employed_residence",
+        ]
+    )
+    by = {i: df for i, df in vals.groupby("indicator_id")}  # noqa: C416 - dict(groupby) calls groupby.keys (a str)
+    needed = [
+        compute.PER_CAPITA_DENOMINATOR,
+        "ssdse_pop_age_65_over",
+        "income_per_capita",
+        "census_employed_tertiary",
+        "census_employed_residence",
+    ]
+    if any(n not in by for n in needed):
+        return [], ""
+    feats = compute.structural_features(by[needed[0]], by[needed[1]], by[needed[2]], by[needed[3]], by[needed[4]])
+    peers = compute.nearest_peers(feats, region_code)
+    periods = {i: int(df["period"].iloc[0]) for i, df in by.items()}
+    reason = (
+        f"人口規模（総人口 {periods[needed[0]]}年）、高齢化率（{periods[needed[1]]}年）、1人当たり県民所得（{periods[needed[2]]}年度）、第3次産業就業者の割合（国勢調査{periods[needed[3]]}年）"
+        "を標準化し、距離が近い順に5県を選んでいます。"
+    )
+    return peers, reason
+
+
+def region_body(region_code: str, theme: str | None, lang: str) -> tuple[list[Any], list[str], str]:
+    regs = queries.regions("prefecture").set_index("region_code")
+    if region_code not in regs.index:
+        return (
+            [
+                html.H1(t("地域が見つかりません", "Region not found", lang)),
+                html.P(html.A(t("概要へ", "Back", lang), href="/")),
+            ],
+            [],
+            "",
+        )
+    r = regs.loc[region_code]
+    name = r["name_ja"] if lang == "ja" else r["name_en"]
+    profile = queries.latest_profile(region_code)
+    themes = [str(x) for x in sorted(profile["theme"].unique())]
+    theme = str(theme if theme in themes else ("経済・雇用" if "経済・雇用" in themes else themes[0]))
+    sub = profile[profile["theme"] == theme]
+    peers, reason = peer_group(region_code)
+    peer_links = html.Ul(
+        [
+            html.Li(
+                html.A(
+                    regs.loc[c, "name_ja"] if lang == "ja" else regs.loc[c, "name_en"], href=f"/region/{c}?lang={lang}"
+                )
+            )
+            for c, _ in peers
+        ]
+    )
+    rows = [
+        html.Tr(
+            [
+                html.Td(
+                    html.A(x.name_ja if lang == "ja" else x.name_en, href=f"/indicator/{x.indicator_id}?lang={lang}")
+                ),
+                html.Td(f"{format_number(x.value, int(x.decimals))} {x.unit}"),
+                html.Td(format_number(x.national, int(x.decimals)) if pd.notna(x.national) else "—"),
+                html.Td(format_number(x.med, int(x.decimals))),
+                html.Td(f"{int(x.rank_desc)}/47"),
+                html.Td(period_label(int(x.period), x.period_type, lang)),
+            ]
+        )
+        for x in sub.itertuples()
+    ]
+    return (
+        [
+            html.H1(f"{name}（{r['region_block_ja'] if lang == 'ja' else r['region_block_en']}）"),
+            html.Section(
+                [
+                    html.H2(t("似た県（比較の相手）", "Similar prefectures", lang)),
+                    peer_links,
+                    html.P(
+                        reason
+                        if lang == "ja"
+                        else "Nearest five on standardised population size, ageing rate, "
+                        "income per capita and tertiary-industry share.",
+                        className="small muted",
+                    ),
+                    html.P(
+                        html.A(
+                            t("似た県と推移を比べる", "Compare trends with these", lang),
+                            href="/trends?"
+                            + urlencode(
+                                {
+                                    "indicator": "income_per_capita",
+                                    "regions": ",".join([region_code, *[c for c, _ in peers], "00"]),
+                                    "lang": lang,
+                                }
+                            ),
+                        )
+                    ),
+                ],
+                className="card",
+            ),
+            html.H2(t(f"全指標の位置（分野: {theme}）", f"Position on every indicator (theme: {theme})", lang)),
+            html.P(
+                t(
+                    "横棒は47都道府県の中央50%、縦線は中央値、点がこの県です（左端＝最小、右端＝最大）。",
+                    "Bar: middle 50 % of prefectures; tick: median; dot: this prefecture (left = min, right = max).",
+                    lang,
+                ),
+                className="small",
+            ),
+            dcc.Graph(figure=figures.spine(sub, lang), id="region-spine", config={"displaylogo": False}),
+            html.Details(
+                [
+                    html.Summary(t("表で見る", "Show as a table", lang)),
+                    html.Table(
+                        [
+                            html.Thead(
+                                html.Tr(
+                                    [
+                                        html.Th(h)
+                                        for h in (
+                                            ["指標", "この県", "全国", "47県の中央値", "順位（大きい順）", "期間"]
+                                            if lang == "ja"
+                                            else [
+                                                "Indicator",
+                                                "Value",
+                                                "Japan",
+                                                "Median of 47",
+                                                "Rank (desc.)",
+                                                "Period",
+                                            ]
+                                        )
+                                    ]
+                                )
+                            ),
+                            html.Tbody(rows),
+                        ],
+                        className="table",
+                    ),
+                ],
+                open=False,
+            ),
+        ],
+        themes,
+        theme,
+    )
+
+
+def indicator_body(indicator_id: str, lang: str) -> list[Any]:
+    ind = queries.indicator(indicator_id)
+    if ind is None:
+        return [html.H1(t("指標が見つかりません", "Indicator not found", lang))]
+    panel = queries.panel([indicator_id], AGGREGATES)
+    name = ind["name_ja"] if lang == "ja" else ind["name_en"]
+    parts: list[Any] = [html.H1(name)]
+    if not panel.empty:
+        parts.append(
+            dcc.Graph(
+                figure=figures.lines(
+                    panel, t("全国・東京圏・東京圏以外", "Japan, Tokyo area, rest", lang), str(ind["unit"]), "", lang
+                ),
+                config={"displaylogo": False},
+            )
+        )
+    else:
+        parts.append(
+            html.P(
+                t(
+                    "この指標は合計できないため、全国・東京圏の系列はありません。都道府県の比較をご覧ください。",
+                    "Not additive: no aggregate series; see the prefecture comparison.",
+                    lang,
+                )
+            )
+        )
+    parts.append(
+        html.P(
+            [
+                html.A(
+                    t("都道府県を比較する", "Compare prefectures", lang),
+                    href=f"/compare?indicator={indicator_id}&lang={lang}",
+                ),
+                " ・ ",
+                html.A(t("推移を見る", "See trends", lang), href=f"/trends?indicator={indicator_id}&lang={lang}"),
+            ]
+        )
+    )
+    parts.append(metadata_panel(ind, lang, open_=True))
+    return parts
+
+
+def kpi_body(kpi_id: str, lang: str) -> list[Any]:
+    k = service.kpi_by_id(kpi_id)
+    if k is None:
+        return [
+            html.H1(t("KPIが見つかりません", "KPI not found", lang)),
+            html.P(html.A(t("概要へ", "Back", lang), href="/")),
+        ]
+    ja = lang == "ja"
+    parts: list[Any] = [
+        html.P(html.A(t("← 概要", "← Overview", lang), href=f"/?lang={lang}")),
+        html.H1([k["name_ja"] if ja else k["name_en"], " ", status_badge(k, lang)]),
+        html.P(k["reason_ja"] if ja else k["reason_en"], className="reason"),
+        html.P(k["definition_ja"] if ja else k["definition_en"]),
+    ]
+    if k.get("note_ja"):
+        parts.append(html.P(k["note_ja"], className="proxy-note"))
+    if k["series"]:
+        parts.append(dcc.Graph(figure=figures.kpi_progress(k, lang), id="kpi-progress", config={"displaylogo": False}))
+        rows = [
+            html.Tr([html.Td(str(p["period"])), html.Td(format_number(p["value"], k["decimals"]))]) for p in k["series"]
+        ]
+        parts.append(
+            html.Details(
+                [
+                    html.Summary(t("表で見る", "Show as a table", lang)),
+                    html.Table(
+                        [
+                            html.Thead(html.Tr([html.Th(t("期間", "Period", lang)), html.Th(k["unit"])])),
+                            html.Tbody(rows),
+                        ],
+                        className="table",
+                    ),
+                ]
+            )
+        )
+    else:
+        parts.append(html.Div(t("データが読み込まれていません。", "No data loaded.", lang), className="card no-data"))
+    if k.get("variants"):
+        items = [
+            html.Li(
+                f"{v['label_ja'] if ja else v['label_en']}: {v['indicator']}{'（代理指標）' if v['proxy'] else ''}"
+                f" — {t('基準年度', 'base FY', lang)} {v['growth_base']}"
+            )
+            for v in k["variants"]
+        ]
+        parts.append(html.Section([html.H2(t("計算に使った系列", "Series used", lang)), html.Ul(items)]))
+    if k["id"] == "productivity_growth":
+        from kpidash.kpi import prefecture_growth_vs_reference
+
+        br = prefecture_growth_vs_reference(k)
+        if not br.empty:
+            cross = br.rename(columns={"gap": "value"}).assign(level="prefecture")
+            title = t(
+                f"都道府県別：{int(br['period'].iloc[0])}年度までの伸び率－東京圏の伸び率（ポイント）",
+                f"By prefecture: growth minus Tokyo-area growth to FY{int(br['period'].iloc[0])} (points)",
+                lang,
+            )
+            parts.append(
+                html.Section(
+                    [
+                        html.H2(t("都道府県別の内訳", "Breakdown by prefecture", lang)),
+                        html.Div(
+                            [
+                                dcc.Graph(
+                                    figure=figures.choropleth(cross, title, "pt", [], lang),
+                                    config={"displaylogo": False},
+                                ),
+                                dcc.Graph(
+                                    figure=figures.ranking_bar(
+                                        cross, title, "pt", list(config.TOKYO_AREA_CODES), {}, "value", lang
+                                    ),
+                                    config={"displaylogo": False},
+                                ),
+                            ],
+                            className="two-col",
+                        ),
+                    ]
+                )
+            )
+    comps = [c for c in k.get("components", []) if c["series"]]
+    if comps:
+        parts.append(html.H2(t("構成要素・関連系列", "Components", lang)))
+        cards = []
+        units = service.catalogue().set_index("indicator_id")["unit"].to_dict()
+        for c in comps:
+            c = {**c, "unit": c.get("unit") or units.get(c.get("indicator") or "", "")}
+            df = pd.DataFrame(c["series"]).assign(region_code=c["region"], name_ja=c["label_ja"], name_en=c["label_en"])
+            cards.append(
+                dcc.Graph(
+                    figure=figures.lines(df, c["label_ja"] if ja else c["label_en"], c.get("unit", ""), "", lang),
+                    config={"displaylogo": False},
+                )
+            )
+        parts.append(html.Div(cards, className="two-col"))
+    if k.get("context_indicators"):
+        cat = service.catalogue().set_index("indicator_id")
+        parts.append(
+            html.Section(
+                [
+                    html.H2(t("文脈指標（KPIそのものではありません）", "Context indicators (not the KPI)", lang)),
+                    html.Ul(
+                        [
+                            html.Li(
+                                html.A(
+                                    cat.loc[i, "name_ja"] if ja else cat.loc[i, "name_en"],
+                                    href=f"/compare?indicator={i}&lang={lang}",
+                                )
+                            )
+                            for i in k["context_indicators"]
+                            if i in cat.index
+                        ]
+                    ),
+                ]
+            )
+        )
+    tgt = k["target"]
+    parts.append(
+        html.Section(
+            [
+                html.H2(t("目標と方法", "Target and method", lang)),
+                html.P(
+                    f"{t('目標', 'Target', lang)}: {tgt['text_ja']}（{tgt['year']}年、{tgt['source']} {tgt['decided']}）"
+                ),
+                html.P(
+                    t(
+                        "基準値はデータから決めています（2025年12月の閣議決定時点で利用できた最新の期間）。",
+                        "The baseline is chosen from the data (latest period available at the decision).",
+                        lang,
+                    )
+                ),
+                html.P(html.A(t("進捗判定の方法", "How status is judged", lang), href="/about#method")),
+            ]
+        )
+    )
+    return parts
+
+
+def lang_from_search(search: str | None) -> str:
+    from urllib.parse import parse_qs
+
+    q = parse_qs((search or "").lstrip("?"))
+    return "en" if q.get("lang", ["ja"])[0] == "en" else "ja"
+
+
+def compare_view(
+    indicator: Any, period: Any, mode: Any, highlight: Any, view: Any, sort: Any, lang: str
+) -> tuple[list[Any], list[dict[str, Any]], int | None, dict[str, Any]]:
+    """The /compare callback: validated inputs → body, period options, period, URL state."""
+    ind = valid_indicator(indicator)
+    mode = mode if mode in ("value", "per_capita", "growth") else "value"
+    view = view if view in ("map", "bar", "table") else "map"
+    sort = sort if sort in ("value", "code") else "value"
+    hl = [c for c in (highlight or []) if c in config.PREFECTURE_CODES][:12]
+    body, info = compare_body(ind, safe_int(period), mode, hl, view, sort, lang)
+    meta = queries.indicator(ind) or {}
+    opts = [
+        {"label": period_label(p, str(meta.get("period_type", "")), lang), "value": p} for p in info.get("periods", [])
+    ]
+    state = {
+        "indicator": ind,
+        "period": info.get("period"),
+        "mode": info.get("mode", mode),
+        "highlight": ",".join(hl),
+        "view": view,
+        "sort": sort,
+        "lang": lang if lang == "en" else None,
+    }
+    return body, opts, info.get("period"), state
+
+
+def trends_view(indicator: Any, regions: Any, mode: Any, base: Any, lang: str) -> tuple[list[Any], dict[str, Any]]:
+    ind = valid_indicator(indicator)
+    allowed = {*config.PREFECTURE_CODES, *config.AGGREGATE_CODES}
+    regs = [c for c in (regions or []) if c in allowed][:12]
+    mode = mode if mode in ("value", "per_capita", "growth", "index") else "value"
+    b = safe_int(base)
+    body = trends_body(ind, regs, mode, b, lang)
+    return body, {
+        "indicator": ind,
+        "regions": ",".join(regs),
+        "mode": mode,
+        "base": b,
+        "lang": lang if lang == "en" else None,
+    }

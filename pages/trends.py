@@ -1,0 +1,37 @@
+"""/trends — time series for chosen prefectures and aggregates; value, per capita, growth or index."""
+
+from __future__ import annotations
+
+import dash
+from dash import Input, Output, State, callback, clientside_callback
+
+from kpidash import controls, ids, views_explore
+
+dash.register_page(__name__, path="/trends", title="推移を見る | 地域未来 KPI ダッシュボード", name="推移")
+
+
+def layout(indicator=None, regions=None, mode=None, base=None, lang="ja", **_):  # type: ignore[no-untyped-def]
+    return controls.trends_layout(indicator, regions, mode, base, controls.norm_lang(lang))
+
+
+@callback(Output(ids.TRENDS_INDICATOR, "options"), Input(ids.TRENDS_THEME, "value"), State(ids.URL, "search"))
+def indicator_choices(theme, search):  # type: ignore[no-untyped-def]
+    return views_explore.indicator_options(theme, controls.norm_lang(views_explore.lang_from_search(search)))
+
+
+@callback(
+    Output(ids.TRENDS_BODY, "children"),
+    Output(ids.TRENDS_STATE, "data"),
+    Input(ids.TRENDS_INDICATOR, "value"),
+    Input(ids.TRENDS_REGIONS, "value"),
+    Input(ids.TRENDS_MODE, "value"),
+    Input(ids.TRENDS_BASE, "value"),
+    State(ids.URL, "search"),
+)
+def render(indicator, regions, mode, base, search):  # type: ignore[no-untyped-def]
+    return views_explore.trends_view(indicator, regions, mode, base, views_explore.lang_from_search(search))
+
+
+clientside_callback(
+    "window.dash_clientside.kpidash.syncUrl", Output(ids.TRENDS_SYNC, "data"), Input(ids.TRENDS_STATE, "data")
+)
