@@ -13,6 +13,10 @@ import pandas as pd
 from kpidash import config
 
 
+# One configuration for every read-only connection in a process (DuckDB refuses mixed configurations of one file).
+READ_CONFIG = {"enable_external_access": False, "lock_configuration": True}
+
+
 class WarehouseMissing(RuntimeError):
     """The warehouse file does not exist (run `make setup` or `python -m etl build`)."""
 

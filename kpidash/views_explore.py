@@ -228,7 +228,7 @@ def data_grid(cross: pd.DataFrame, unit: str, decimals: int, lang: str) -> dag.A
         {
             "code": r.region_code,
             "name": r.name,
-            "value": None if pd.isna(r.value) else round(float(r.value), max(decimals, 2)),
+            "value": None if pd.isna(r.value) else float(r.value),
             "rank": None if pd.isna(r.rank) else int(r.rank),
         }
         for r in df.itertuples()

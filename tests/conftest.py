@@ -26,7 +26,9 @@ def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture()
 def wh(warehouse_path: Path):
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    from kpidash.db import READ_CONFIG
+
+    con = duckdb.connect(str(warehouse_path), read_only=True, config=dict(READ_CONFIG))
     yield con
     con.close()
 

@@ -1,0 +1,114 @@
+"""Page callbacks called directly (no browser): outputs, URL state and validation of hostile inputs."""
+
+from __future__ import annotations
+
+import duckdb
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+@pytest.fixture()
+def pages_loaded(use_warehouse):
+    import app  # noqa: F401  (registers the pages and their callbacks)
+    import pages.compare
+    import pages.trends
+
+    return pages
+
+
+def _figure(component):
+    """The plotly figure dict inside a callback's body list."""
+    for c in component if isinstance(component, list) else [component]:
+        fig = getattr(c, "figure", None)
+        if fig is not None:
+            return fig
+        children = getattr(c, "children", None)
+        if children is not None:
+            found = _figure(children if isinstance(children, list) else [children])
+            if found is not None:
+                return found
+    return None
+
+
+def test_compare_bar_values_match_the_warehouse(pages_loaded, warehouse_path):
+    import pages.compare as compare
+
+    body, options, period, state = compare.render("gdp_nominal", 2019, "value", ["13"], "bar", "value", "")
+    assert period == 2019 and 2019 in [o["value"] for o in options]
+    assert state["indicator"] == "gdp_nominal" and state["highlight"] == "13" and state["view"] == "bar"
+    fig = _figure(body)
+    bar = fig.data[0]
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    expected = dict(
+        con.execute(
+            "SELECT r.name_ja, o.value FROM marts.observations o JOIN marts.regions r USING (region_code) "
+            "WHERE indicator_id = 'gdp_nominal' AND period = 2019 AND r.level = 'prefecture'"
+        ).fetchall()
+    )
+    con.close()
+    got = dict(zip(bar.y, bar.x, strict=True))
+    assert got == pytest.approx(expected)
+    assert list(bar.x) == sorted(bar.x)  # sorted by value
+    # The highlighted prefecture has its own colour.
+    colours = dict(zip(bar.y, bar.marker.color, strict=True))
+    assert colours["東京都"] != colours["大阪府"]
+
+
+def test_compare_per_capita_is_ratio_of_sums(pages_loaded, warehouse_path):
+    import pages.compare as compare
+
+    body, _, period, state = compare.render("ssdse_births", None, "per_capita", [], "table", "code", "")
+    assert state["mode"] == "per_capita"
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    births, pop = (
+        con.execute(
+            f"SELECT sum(value) FROM marts.observations WHERE indicator_id = '{i}' AND period = ? "
+            "AND region_code IN ('11','12','13','14')",
+            [period],
+        ).fetchone()[0]
+        for i in ("ssdse_births", "ssdse_pop_total")
+    )
+    con.close()
+    grid = body[0].children[1]
+    rows = {r["code"]: r["value"] for r in grid.rowData}
+    assert rows["TKY"] == pytest.approx(births / pop * 100_000, rel=1e-6)
+
+
+def test_compare_rejects_hostile_inputs_quietly(pages_loaded):
+    import pages.compare as compare
+
+    body, _, period, state = compare.render("x'; DROP TABLE y;--", "abc", "evil", ["99", "<script>"], "nope", "?", "?lang=zz")
+    assert state["indicator"] == "gdp_nominal" and state["mode"] == "value" and state["view"] == "map"
+    assert state["highlight"] == "" and isinstance(period, int)
+
+
+def test_trends_index_mode(pages_loaded, warehouse_path):
+    import pages.trends as trends
+
+    body, state = trends.render("gdp_nominal", ["TKY", "NTK"], "index", 2011, "")
+    assert state == {"indicator": "gdp_nominal", "regions": "TKY,NTK", "mode": "index", "base": 2011, "lang": None}
+    fig = _figure(body)
+    for trace in fig.data:
+        values = dict(zip(trace.x, trace.y, strict=True))
+        assert values[2011] == pytest.approx(100)
+    con = duckdb.connect(str(warehouse_path), read_only=True)
+    a, b = (
+        con.execute(
+            "SELECT value FROM marts.observations WHERE indicator_id='gdp_nominal' AND region_code='TKY' AND period=?",
+            [p],
+        ).fetchone()[0]
+        for p in (2011, 2022)
+    )
+    con.close()
+    tky = next(t for t in fig.data if t.name == "東京圏")
+    assert dict(zip(tky.x, tky.y, strict=True))[2022] == pytest.approx(b / a * 100)
+
+
+def test_every_page_layout_builds(pages_loaded):
+    import dash
+
+    for page in dash.page_registry.values():
+        layout = page["layout"]
+        result = layout() if callable(layout) else layout
+        assert result is not None, page["module"]
