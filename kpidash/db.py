@@ -12,7 +12,6 @@ import pandas as pd
 
 from kpidash import config
 
-
 # One configuration for every read-only connection in a process (DuckDB refuses mixed configurations of one file).
 READ_CONFIG = {"enable_external_access": False, "lock_configuration": True}
 

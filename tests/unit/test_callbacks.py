@@ -78,7 +78,9 @@ def test_compare_per_capita_is_ratio_of_sums(pages_loaded, warehouse_path):
 def test_compare_rejects_hostile_inputs_quietly(pages_loaded):
     import pages.compare as compare
 
-    body, _, period, state = compare.render("x'; DROP TABLE y;--", "abc", "evil", ["99", "<script>"], "nope", "?", "?lang=zz")
+    _body, _, period, state = compare.render(
+        "x'; DROP TABLE y;--", "abc", "evil", ["99", "<script>"], "nope", "?", "?lang=zz"
+    )
     assert state["indicator"] == "gdp_nominal" and state["mode"] == "value" and state["view"] == "map"
     assert state["highlight"] == "" and isinstance(period, int)
 
