@@ -15,7 +15,7 @@ from typing import Any, TextIO
 import duckdb
 import pandas as pd
 
-from etl import checks, marts
+from etl import checks, marts, parquet
 from etl.errors import EtlError
 from etl.loaders import esri, jukiban, labour, migration, prefectures, ssdse_b
 from etl.loaders.base import LoadResult
@@ -95,6 +95,7 @@ def build(
                 more = f"\n  … and {len(failures) - 20} more" if len(failures) > 20 else ""
                 raise EtlError(f"{len(failures)} check(s) failed; the previous warehouse is kept:\n{shown}{more}")
             summary = marts.summary(con)
+            progress.run("export marts to Parquet", lambda: parquet.export_marts(con, parquet.parquet_dir(warehouse)))
             con.execute("CHECKPOINT")
         finally:
             con.close()

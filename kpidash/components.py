@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
+from urllib.parse import quote
 
 from dash import dcc, html
 
@@ -33,31 +35,32 @@ def status_badge(k: dict[str, Any], lang: str = "ja") -> html.Span:
 
 
 def sparkline(k: dict[str, Any]) -> dcc.Graph | html.Div:
-    pts = k["series"]
+    """Decorative trend line of a KPI card (the numbers are in the card text), drawn as a tiny inline SVG image.
+
+    An <img> with a data: URL instead of a plotly graph: the overview then needs no plotly.js (1.4 MB compressed).
+    """
+    pts = [
+        (float(p["period"]), float(p["value"]))
+        for p in k["series"]
+        if p.get("value") is not None and not (isinstance(p["value"], float) and math.isnan(p["value"]))
+    ]
     if len(pts) < 2:
         return html.Div(className="spark-empty")
-    import plotly.graph_objects as go
-
-    fig = go.Figure(
-        go.Scatter(
-            x=[p["period"] for p in pts],
-            y=[p["value"] for p in pts],
-            mode="lines",
-            line={"color": "#0b5cad", "width": 2},
-            hoverinfo="skip",
-        )
+    w, h, pad = 300.0, 60.0, 4.0
+    (x0, x1), (y0, y1) = (
+        (min(x for x, _ in pts), max(x for x, _ in pts)),
+        (min(y for _, y in pts), max(y for _, y in pts)),
     )
-    fig.update_layout(
-        height=60,
-        margin={"l": 0, "r": 0, "t": 4, "b": 4},
-        xaxis={"visible": False},
-        yaxis={"visible": False},
-        paper_bgcolor="rgba(0,0,0,0)",
-        plot_bgcolor="rgba(0,0,0,0)",
-        showlegend=False,
+    path = " L".join(
+        f"{(x - x0) / ((x1 - x0) or 1) * w:.1f},{h - pad - (y - y0) / ((y1 - y0) or 1) * (h - 2 * pad):.1f}"
+        for x, y in pts
     )
-    graph = dcc.Graph(figure=fig, config={"displayModeBar": False, "staticPlot": True}, className="sparkline")
-    return html.Div(graph, **_aria("hidden", "true"))  # decorative: the numbers are in the card text
+    svg = (
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {w:.0f} {h:.0f}" preserveAspectRatio="none">'
+        f'<path d="M{path}" fill="none" stroke="#0b5cad" stroke-width="2" vector-effect="non-scaling-stroke"/></svg>'
+    )
+    img = html.Img(src="data:image/svg+xml;utf8," + quote(svg), alt="", className="sparkline")
+    return html.Div(img, **_aria("hidden", "true"))
 
 
 def kpi_card(k: dict[str, Any], lang: str = "ja") -> html.Article:
@@ -137,6 +140,7 @@ def source_footer() -> html.Footer:
             ),
         ],
         className="site-footer",
+        lang="ja",  # always Japanese, also on ?lang=en pages (WCAG 3.1.2 language of parts)
     )
 
 
@@ -172,9 +176,69 @@ def metadata_panel(ind: dict[str, Any], lang: str = "ja", open_: bool = False) -
                 ("指標の説明と出典" if ja else "About this indicator and its source") + f"（{ind['indicator_id']}）"
             ),
             html.Dl([html.Div([html.Dt(k), html.Dd(v)]) for k, v in items], className="meta-list"),
-            html.P(citation, className="citation"),
+            html.P(citation, className="citation", lang="ja"),
             html.P(html.A(s.get("url", ""), href=s.get("url", "")) if s.get("url") else ""),
         ],
         className="metadata-panel",
         open=open_,
     )
+
+
+def chart(graph: dcc.Graph, name: str, summary: str, key: str, table: Any = None) -> html.Figure:
+    """A chart with its text alternative (WCAG 1.1.1): a <figure> named by the chart title, described by a one-sentence
+    summary of what it shows (aria-describedby → the visible caption) and, optionally, a table with the same numbers.
+
+    The graph's box has the figure's height before plotly.js has drawn it, so nothing below it moves (CLS).
+    """
+    fig = getattr(graph, "figure", None) or {}
+    layout = fig.get("layout", {}) if isinstance(fig, dict) else getattr(fig, "layout", None)
+    height = (layout.get("height") if isinstance(layout, dict) else getattr(layout, "height", None)) or 450
+    setattr(graph, "style", {"height": f"{height}px", **(getattr(graph, "style", None) or {})})  # noqa: B010
+    desc_id = f"{key}-summary"
+    children: list[Any] = [
+        # min-height on a wrapper: dcc.Graph renders nothing until its lazy chunk and plotly.js have loaded.
+        html.Div(graph, className="chart-graph", style={"minHeight": f"{height}px"}),
+        html.Figcaption(summary, id=desc_id, className="chart-summary", **_aria("live", "polite")),
+    ]
+    if table is not None:
+        children.append(table)
+    return html.Figure(children, className="chart", **_aria("label", name), **_aria("describedby", desc_id))
+
+
+def data_table(
+    headers: list[str], rows: list[list[Any]], lang: str = "ja", caption: str | None = None, open_: bool = False
+) -> html.Details:
+    """A plain HTML table behind a "表で見る" disclosure: column headers with scope, the first cell a row header."""
+    body = [html.Tr([html.Th(r[0], scope="row"), *[html.Td(v, className="num") for v in r[1:]]]) for r in rows]
+    table = html.Table(
+        [
+            *([html.Caption(caption)] if caption else []),
+            html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
+            html.Tbody(body),
+        ],
+        className="table",
+    )
+    return html.Details([html.Summary("表で見る" if lang == "ja" else "Show as a table"), table], open=open_)
+
+
+def dropdown_labels(lang: str = "ja") -> dcc.Dropdown.Labels:
+    """Texts inside dcc.Dropdown (its defaults are English)."""
+    if lang != "ja":
+        return {
+            "select_all": "Select all",
+            "deselect_all": "Deselect all",
+            "selected_count": "{num_selected} selected",
+            "search": "Search",
+            "clear_search": "Clear search",
+            "clear_selection": "Clear selection",
+            "no_options_found": "No options found",
+        }
+    return {
+        "select_all": "すべて選択",
+        "deselect_all": "選択をすべて解除",
+        "selected_count": "{num_selected}件を選択中",
+        "search": "検索",
+        "clear_search": "検索語を消去",
+        "clear_selection": "選択を解除",
+        "no_options_found": "該当するものがありません",
+    }

@@ -8,6 +8,7 @@ from dash import dcc, html
 
 from kpidash import config, ids, queries, service
 from kpidash.a11y import aria as _aria
+from kpidash.components import dropdown_labels
 from kpidash.formatting import period_label
 from kpidash.views_explore import (
     MODE_LABELS,
@@ -26,7 +27,14 @@ def norm_lang(lang: Any) -> str:
 
 
 def _labelled(label: str, control: Any, for_id: str) -> html.Div:
-    return html.Div([html.Label(label, htmlFor=for_id), control], className="control")
+    """A control with its visible label. The label has the id ``<control id>-label``: the shell's accessibility patch
+    (app.py) names Dash's dropdown buttons and radio groups with it. A radio group is not a labelable element, so its
+    label is a plain element referenced by aria-labelledby rather than a <label for>."""
+    if isinstance(control, dcc.RadioItems):
+        head: Any = html.Div(label, id=f"{for_id}-label", className="control-label")
+    else:
+        head = html.Label(label, htmlFor=for_id, id=f"{for_id}-label", className="control-label")
+    return html.Div([head, control], className="control")
 
 
 def _theme_of(indicator_id: str) -> str | None:
@@ -57,19 +65,35 @@ def compare_layout(indicator: Any, period: Any, mode: Any, highlight: Any, view:
                 [
                     _labelled(
                         t("分野", "Theme", lang),
-                        dcc.Dropdown(id=ids.COMPARE_THEME, options=theme_options(), value=theme, clearable=True),
+                        dcc.Dropdown(
+                            id=ids.COMPARE_THEME,
+                            labels=dropdown_labels(lang),
+                            options=theme_options(),
+                            value=theme,
+                            clearable=True,
+                        ),
                         ids.COMPARE_THEME,
                     ),
                     _labelled(
                         t("指標", "Indicator", lang),
                         dcc.Dropdown(
-                            id=ids.COMPARE_INDICATOR, options=indicator_options(theme, lang), value=ind, clearable=False
+                            id=ids.COMPARE_INDICATOR,
+                            labels=dropdown_labels(lang),
+                            options=indicator_options(theme, lang),
+                            value=ind,
+                            clearable=False,
                         ),
                         ids.COMPARE_INDICATOR,
                     ),
                     _labelled(
                         t("期間", "Period", lang),
-                        dcc.Dropdown(id=ids.COMPARE_PERIOD, options=period_opts, value=p, clearable=False),
+                        dcc.Dropdown(
+                            id=ids.COMPARE_PERIOD,
+                            labels=dropdown_labels(lang),
+                            options=period_opts,
+                            value=p,
+                            clearable=False,
+                        ),
                         ids.COMPARE_PERIOD,
                     ),
                     _labelled(
@@ -84,7 +108,13 @@ def compare_layout(indicator: Any, period: Any, mode: Any, highlight: Any, view:
                     ),
                     _labelled(
                         t("強調する都道府県", "Highlight prefectures", lang),
-                        dcc.Dropdown(id=ids.COMPARE_HIGHLIGHT, options=prefecture_options(lang), value=hl, multi=True),
+                        dcc.Dropdown(
+                            id=ids.COMPARE_HIGHLIGHT,
+                            labels=dropdown_labels(lang),
+                            options=prefecture_options(lang),
+                            value=hl,
+                            multi=True,
+                        ),
                         ids.COMPARE_HIGHLIGHT,
                     ),
                     _labelled(
@@ -138,13 +168,23 @@ def trends_layout(indicator: Any, regions: Any, mode: Any, base: Any, lang: str)
                 [
                     _labelled(
                         t("分野", "Theme", lang),
-                        dcc.Dropdown(id=ids.TRENDS_THEME, options=theme_options(), value=theme, clearable=True),
+                        dcc.Dropdown(
+                            id=ids.TRENDS_THEME,
+                            labels=dropdown_labels(lang),
+                            options=theme_options(),
+                            value=theme,
+                            clearable=True,
+                        ),
                         ids.TRENDS_THEME,
                     ),
                     _labelled(
                         t("指標", "Indicator", lang),
                         dcc.Dropdown(
-                            id=ids.TRENDS_INDICATOR, options=indicator_options(theme, lang), value=ind, clearable=False
+                            id=ids.TRENDS_INDICATOR,
+                            labels=dropdown_labels(lang),
+                            options=indicator_options(theme, lang),
+                            value=ind,
+                            clearable=False,
                         ),
                         ids.TRENDS_INDICATOR,
                     ),
@@ -152,6 +192,7 @@ def trends_layout(indicator: Any, regions: Any, mode: Any, base: Any, lang: str)
                         t("地域（最大12）", "Regions (up to 12)", lang),
                         dcc.Dropdown(
                             id=ids.TRENDS_REGIONS,
+                            labels=dropdown_labels(lang),
                             options=prefecture_options(lang, with_aggregates=True),
                             value=regs,
                             multi=True,

@@ -6,6 +6,7 @@ Errors name the YAML key path and line, e.g. ``kpi_defs.yaml:42 kpis[0].target.y
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -320,14 +321,20 @@ def derived_order(defs: KpiDefs) -> list[DerivedIndicator]:
 
 
 def load_kpi_defs(path: Path | None = None) -> KpiDefs:
-    from kpidash.config import KPI_DEFS_PATH
+    from kpidash import config
 
-    path = path or KPI_DEFS_PATH
+    path = path or config.KPI_DEFS_PATH
     try:
         text = path.read_text(encoding="utf-8")
     except OSError as exc:
         raise KpiDefsError(f"{path}: cannot read: {exc.strerror}") from exc
-    return parse_kpi_defs(text, path.name)
+    return _parse_cached(text, path.name)
+
+
+@functools.lru_cache(maxsize=8)
+def _parse_cached(text: str, name: str) -> KpiDefs:
+    # Keyed on the text itself: an edited file is parsed again; the models are frozen, so sharing is safe.
+    return parse_kpi_defs(text, name)
 
 
 def referenced_indicators(defs: KpiDefs) -> dict[str, tuple[Any, ...]]:

@@ -6,9 +6,10 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpidash.db import query
+from kpidash.db import cached_per_warehouse, query
 
 
+@cached_per_warehouse
 def indicators(path: Path | None = None) -> pd.DataFrame:
     return query("SELECT * FROM marts.indicators ORDER BY theme, indicator_id", path=path)
 
@@ -17,12 +18,14 @@ def indicator_ids(path: Path | None = None) -> set[str]:
     return set(query("SELECT indicator_id FROM marts.indicators", path=path)["indicator_id"])
 
 
+@cached_per_warehouse
 def regions(level: str | None = None, path: Path | None = None) -> pd.DataFrame:
     if level:
         return query("SELECT * FROM marts.regions WHERE level = ? ORDER BY sort_key", [level], path=path)
     return query("SELECT * FROM marts.regions ORDER BY sort_key", path=path)
 
 
+@cached_per_warehouse
 def sources(path: Path | None = None) -> pd.DataFrame:
     return query("SELECT * FROM marts.sources ORDER BY source_id", path=path)
 
@@ -77,18 +80,24 @@ def query_indicator_prefectures(indicator_id: str, path: Path | None = None) -> 
 
 
 def indicator(indicator_id: str, path: Path | None = None) -> dict | None:
-    df = query("SELECT * FROM marts.indicators WHERE indicator_id = ?", [indicator_id], path=path)
-    return None if df.empty else df.iloc[0].to_dict()
+    df = indicators(path=path)
+    row = df[df["indicator_id"] == indicator_id]
+    return None if row.empty else row.iloc[0].to_dict()
 
 
 def periods(indicator_id: str, path: Path | None = None) -> list[int]:
-    df = query(
+    df = _periods(indicator_id, path=path)
+    return [int(p) for p in df["period"]]
+
+
+@cached_per_warehouse
+def _periods(indicator_id: str, path: Path | None = None) -> pd.DataFrame:
+    return query(
         "SELECT DISTINCT period FROM marts.observations o JOIN marts.regions r USING (region_code) "
         "WHERE indicator_id = ? AND r.level IN ('prefecture', 'national', 'aggregate') ORDER BY period",
         [indicator_id],
         path=path,
     )
-    return [int(p) for p in df["period"]]
 
 
 def cross_section(indicator_id: str, period: int, path: Path | None = None) -> pd.DataFrame:

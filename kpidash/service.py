@@ -40,7 +40,7 @@ def kpi_by_id(kpi_id: str) -> dict[str, Any] | None:
 
 @functools.lru_cache(maxsize=4)
 def _catalogue(path: str, _mtime: float) -> pd.DataFrame:
-    return queries.indicators(Path(path))
+    return queries.indicators(path=Path(path))
 
 
 def catalogue() -> pd.DataFrame:

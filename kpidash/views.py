@@ -50,11 +50,11 @@ def overview(kpis: list[dict[str, Any]], catalogue: pd.DataFrame, lang: str = "j
                                 html.Thead(
                                     html.Tr(
                                         [
-                                            html.Th("指標"),
-                                            html.Th("単位"),
-                                            html.Th("期間"),
-                                            html.Th("都道府県"),
-                                            html.Th("出典ID"),
+                                            html.Th("指標" if ja else "Indicator", scope="col"),
+                                            html.Th("単位" if ja else "Unit", scope="col"),
+                                            html.Th("期間" if ja else "Periods", scope="col"),
+                                            html.Th("都道府県" if ja else "Prefectures", scope="col"),
+                                            html.Th("出典ID" if ja else "Source ID", scope="col"),
                                         ]
                                     )
                                 ),
@@ -116,7 +116,7 @@ def about() -> html.Div:
                 html.Td(f"{r.title} {r.table_name}"),
                 html.Td(r.vintage),
                 html.Td(r.licence),
-                html.Td(html.A("URL", href=r.url) if r.url else ""),
+                html.Td(html.A("URL", href=r.url, **_aria("label", f"{r.source_id} のURL")) if r.url else ""),
             ]
         )
         for r in src.itertuples()
@@ -130,12 +130,16 @@ def about() -> html.Div:
             html.P(components.CITATION, className="citation"),
             html.Table(
                 [
-                    html.Thead(html.Tr([html.Th(h) for h in ("ID", "作成者", "統計表", "版", "ライセンス", "URL")])),
+                    html.Thead(
+                        html.Tr(
+                            [html.Th(h, scope="col") for h in ("ID", "作成者", "統計表", "版", "ライセンス", "URL")]
+                        )
+                    ),
                     html.Tbody(rows),
                 ],
                 className="table",
             ),
-            html.H2("進捗判定の方法"),
+            html.H2("進捗判定の方法", id="method"),  # target of the KPI pages' "進捗判定の方法" link
             html.P(progress.METHOD_JA),
         ],
         className="page",

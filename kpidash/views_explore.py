@@ -10,7 +10,7 @@ import pandas as pd
 from dash import dcc, html
 
 from kpidash import compute, config, figures, queries, service
-from kpidash.components import metadata_panel, status_badge
+from kpidash.components import chart, data_table, metadata_panel, status_badge
 from kpidash.formatting import format_number, period_label
 
 AGGREGATES = [config.NATIONAL_CODE, config.TOKYO_AREA_CODE, config.OUTSIDE_TOKYO_AREA_CODE]
@@ -24,6 +24,91 @@ MODE_LABELS = {
 
 def t(ja: str, en: str, lang: str) -> str:
     return ja if lang == "ja" else en
+
+
+def _name_col(lang: str) -> str:
+    return "name_ja" if lang == "ja" else "name_en"
+
+
+def _cross_summary(
+    cross: pd.DataFrame, unit: str, decimals: int, lang: str, kind: str, highlight: list[str] | None = None
+) -> str:
+    """One sentence saying what a map or ranking of the prefectures shows (its text alternative)."""
+    prefs = cross[cross["level"] == "prefecture"].dropna(subset=["value"])
+    prefs = prefs.sort_values("value", ascending=False, kind="stable")
+    if prefs.empty:
+        return t(f"{kind}：データがありません。", f"{kind}: no data.", lang)
+    names = prefs[_name_col(lang)].tolist()
+    vals = prefs["value"].tolist()
+
+    def v(x: float) -> str:
+        return f"{format_number(x, decimals)} {unit}".strip()
+
+    med = float(prefs["value"].median())
+    n = len(prefs)
+    if lang == "ja":
+        text = (
+            f"{kind}：最も高いのは{names[0]}（{v(vals[0])}）、最も低いのは{names[-1]}（{v(vals[-1])}）、"
+            f"{n}都道府県の中央値は{v(med)}。"
+        )
+    else:
+        text = (
+            f"{kind}: highest {names[0]} ({v(vals[0])}), lowest {names[-1]} ({v(vals[-1])}), median of {n}: {v(med)}."
+        )
+    codes = prefs["region_code"].tolist()
+    ranks = prefs["value"].rank(ascending=False, method="min").astype(int).tolist()  # as in the table
+    marked = [f"{names[codes.index(c)]} {ranks[codes.index(c)]}" for c in (highlight or []) if c in codes]
+    if marked and lang == "ja":
+        text += f"強調した県の順位（高い順）：{'、'.join(m + '位' for m in marked)}。"
+    elif marked:
+        text += f" Rank of the highlighted (highest first): {', '.join(marked)}."
+    return text
+
+
+def _cross_table(cross: pd.DataFrame, unit: str, decimals: int, lang: str) -> html.Details:
+    """The numbers of a prefecture map or ranking, highest first, as a table."""
+    prefs = cross[cross["level"] == "prefecture"].sort_values("value", ascending=False, kind="stable")
+    ranks = prefs["value"].rank(ascending=False, method="min")
+    rows = [
+        [name, format_number(val, decimals), "—" if pd.isna(rk) else str(int(rk))]
+        for name, val, rk in zip(prefs[_name_col(lang)], prefs["value"], ranks, strict=True)
+    ]
+    headers = [t("都道府県", "Prefecture", lang), f"{t('値', 'Value', lang)}（{unit}）", t("順位", "Rank", lang)]
+    return data_table(headers, rows, lang)
+
+
+def _plabel(period: Any, period_type: str, lang: str) -> str:
+    """Period label; a bare number where the period type is unknown (KPI component series)."""
+    return period_label(int(period), period_type, lang) if period_type else str(int(period))
+
+
+def _series_summary(panel: pd.DataFrame, unit: str, decimals: int, period_type: str, lang: str) -> str:
+    """One sentence per chart of lines: each line's first and last observed value."""
+    parts = []
+    for _, df in panel.groupby("region_code", sort=False):
+        df = df.dropna(subset=["value"]).sort_values("period")
+        if df.empty:
+            continue
+        name = str(df[_name_col(lang)].iloc[0]) if _name_col(lang) in df else ""
+        (p0, v0), (p1, v1) = (df[["period", "value"]].iloc[i] for i in (0, -1))
+        a, b = format_number(v0, decimals), format_number(v1, decimals)
+        pa, pb = _plabel(p0, period_type, lang), _plabel(p1, period_type, lang)
+        parts.append(t(f"{name}は{pa}の{a}から{pb}の{b}", f"{name} from {a} ({pa}) to {b} ({pb})", lang))
+    if not parts:
+        return t("推移：データがありません。", "Trend: no data.", lang)
+    if lang == "ja":
+        return f"推移（{unit}）：" + "、".join(parts) + "。"
+    return f"Trend ({unit}): " + "; ".join(parts) + "."
+
+
+def _series_table(panel: pd.DataFrame, decimals: int, period_type: str, lang: str) -> html.Details:
+    """Lines of a chart as a table: one row per period, one column per line."""
+    table = panel.pivot_table(index="period", columns="region_code", values="value")
+    table = table[[c for c in dict.fromkeys(panel["region_code"]) if c in table.columns]]  # the lines' order
+    names = panel.drop_duplicates("region_code").set_index("region_code")[_name_col(lang)]
+    headers = [t("期間", "Period", lang), *[str(names.get(c, c)) for c in table.columns]]
+    rows = [[_plabel(p, period_type, lang), *[format_number(v, decimals) for v in row]] for p, row in table.iterrows()]
+    return data_table(headers, rows, lang)
 
 
 def clean_codes(raw: str | None, allowed: set[str], limit: int = 12) -> list[str]:
@@ -113,13 +198,8 @@ def compare_body(
     plabel = period_label(period, ind["period_type"], lang)
     title = f"{name}（{plabel}、{MODE_LABELS[mode][0 if lang == 'ja' else 1]}）"
     if cross.empty:
-        return [
-            dcc.Graph(
-                figure=figures.empty(
-                    t("この期間・表示方法のデータはありません。", "No data for this period and mode.", lang)
-                )
-            )
-        ], {}
+        msg = t("この期間・表示方法のデータはありません。", "No data for this period and mode.", lang)
+        return [chart(dcc.Graph(figure=figures.empty(msg)), title, msg, "compare-graph")], {}
     bench: dict[str, tuple[str, float]] = {}
     for code in AGGREGATES:
         row = cross[cross["region_code"] == code]
@@ -139,30 +219,45 @@ def compare_body(
         )
     decimals = int(ind["decimals"]) if mode == "value" else 1
     if view == "map":
-        body: Any = dcc.Graph(
-            figure=figures.choropleth(cross, title, unit, highlight, lang),
-            id="compare-graph",
-            config={
-                "displaylogo": False,
-                "locale": "ja" if lang == "ja" else "en",
-                "toImageButtonOptions": {"filename": f"{indicator_id}_{period}"},
-            },
+        body: Any = chart(
+            dcc.Graph(
+                figure=figures.choropleth(cross, title, unit, highlight, lang),
+                id="compare-graph",
+                config={
+                    "displaylogo": False,
+                    "locale": "ja" if lang == "ja" else "en",
+                    "toImageButtonOptions": {"filename": f"{indicator_id}_{period}"},
+                },
+            ),
+            title,
+            _cross_summary(cross, unit, decimals, lang, t("地図", "Map", lang), highlight),
+            "compare-graph",
+            _cross_table(cross, unit, decimals, lang),
         )
     elif view == "bar":
         # Sums (全国, 東京圏) are not on the scale of one prefecture's count: draw them only for comparable measures.
         comparable = mode != "value" or not ind["additive"]
         drawn = bench if comparable else {k: v for k, v in bench.items() if k == "peer"}
-        body = dcc.Graph(
-            figure=figures.ranking_bar(cross, title, unit, highlight, drawn, sort, lang),
-            id="compare-graph",
-            config={
-                "displaylogo": False,
-                "locale": "ja" if lang == "ja" else "en",
-                "toImageButtonOptions": {"filename": f"{indicator_id}_{period}"},
-            },
+        body = chart(
+            dcc.Graph(
+                figure=figures.ranking_bar(cross, title, unit, highlight, drawn, sort, lang),
+                id="compare-graph",
+                config={
+                    "displaylogo": False,
+                    "locale": "ja" if lang == "ja" else "en",
+                    "toImageButtonOptions": {"filename": f"{indicator_id}_{period}"},
+                },
+            ),
+            title,
+            _cross_summary(cross, unit, decimals, lang, t("ランキング", "Ranking", lang), highlight),
+            "compare-graph",
+            _cross_table(cross, unit, decimals, lang),
         )
     else:
-        body = html.Div([html.H2(title, className="h-chart"), data_grid(cross, unit, decimals, lang)])
+        grid = data_grid(cross, unit, decimals, lang)
+        # The grid's box is drawn by its lazily loaded script: reserve its height here too (CLS).
+        reserve = getattr(grid, "style", {}).get("minHeight", "0px")
+        body = html.Div([html.H2(title, className="h-chart"), grid], style={"minHeight": f"calc({reserve} + 3rem)"})
     bench_list = html.Ul(
         [html.Li(f"{label}: {format_number(v, decimals)} {unit}") for label, v in bench.values()],
         className="bench-list",
@@ -212,7 +307,7 @@ def compare_body(
         )
     return [
         body,
-        html.Div([html.H3(t("比較の基準", "Benchmarks", lang)), bench_list], className="benchmarks"),
+        html.Div([html.H2(t("比較の基準", "Benchmarks", lang)), bench_list], className="benchmarks"),
         *notes,
         downloads,
         metadata_panel(ind, lang),
@@ -249,9 +344,17 @@ def data_grid(cross: pd.DataFrame, unit: str, decimals: int, lang: str) -> dag.A
         rowData=rows,
         columnDefs=cols,
         defaultColDef={"sortable": True, "resizable": True},
-        dashGridOptions={"domLayout": "autoHeight", "ensureDomOrder": True},
+        # No animations: columns sliding into their flex widths count as layout shifts (and may distract).
+        dashGridOptions={
+            "domLayout": "autoHeight",
+            "ensureDomOrder": True,
+            "suppressColumnMoveAnimation": True,
+            "animateRows": False,
+        },
         className="ag-theme-alpine",
-        style={"width": "100%"},
+        # The grid's height before its script has drawn it (alpine: 48 px header, 42 px rows), so the page below
+        # does not jump (CLS).
+        style={"width": "100%", "minHeight": f"{48 + 42 * len(rows) + 2}px"},
     )
 
 
@@ -286,13 +389,8 @@ def trends_body(indicator_id: str, regions: list[str], mode: str, base: int | No
     panel = panel.sort_values(["region_code", "period"], key=lambda s: s.map(order) if s.name == "region_code" else s)
     name = ind["name_ja"] if lang == "ja" else ind["name_en"]
     if panel.empty:
-        return [
-            dcc.Graph(
-                figure=figures.empty(
-                    t("選んだ地域・表示方法のデータはありません。", "No data for this selection.", lang)
-                )
-            )
-        ]
+        msg = t("選んだ地域・表示方法のデータはありません。", "No data for this selection.", lang)
+        return [chart(dcc.Graph(figure=figures.empty(msg)), name, msg, "trends-graph")]
     fig = figures.lines(
         panel,
         name,
@@ -304,37 +402,8 @@ def trends_body(indicator_id: str, regions: list[str], mode: str, base: int | No
         ),
         lang,
     )
-    table = panel.pivot_table(index="period", columns="region_code", values="value")
-    names = panel.drop_duplicates("region_code").set_index("region_code")["name_ja" if lang == "ja" else "name_en"]
-    tbl = html.Details(
-        [
-            html.Summary(t("表で見る", "Show as a table", lang)),
-            html.Table(
-                [
-                    html.Thead(
-                        html.Tr(
-                            [html.Th(t("期間", "Period", lang)), *[html.Th(names.get(c, c)) for c in table.columns]]
-                        )
-                    ),
-                    html.Tbody(
-                        [
-                            html.Tr(
-                                [
-                                    html.Td(str(p)),
-                                    *[
-                                        html.Td(format_number(v, 1 if mode != "value" else int(ind["decimals"])))
-                                        for v in row
-                                    ],
-                                ]
-                            )
-                            for p, row in table.iterrows()
-                        ]
-                    ),
-                ],
-                className="table",
-            ),
-        ]
-    )
+    decimals = 1 if mode != "value" else int(ind["decimals"])
+    tbl = _series_table(panel, decimals, str(ind["period_type"]), lang)
     missing = [c for c in regions if c not in set(panel["region_code"])]
     notes = (
         [
@@ -351,11 +420,16 @@ def trends_body(indicator_id: str, regions: list[str], mode: str, base: int | No
         else []
     )
     return [
-        dcc.Graph(
-            figure=fig, id="trends-graph", config={"displaylogo": False, "locale": "ja" if lang == "ja" else "en"}
+        chart(
+            dcc.Graph(
+                figure=fig, id="trends-graph", config={"displaylogo": False, "locale": "ja" if lang == "ja" else "en"}
+            ),
+            t(f"{name}の推移（{unit}）", f"{name}: trend ({unit})", lang),
+            _series_summary(panel, unit, decimals, str(ind["period_type"]), lang),
+            "trends-graph",
+            tbl,
         ),
         *notes,
-        tbl,
         metadata_panel(ind, lang),
     ]
 
@@ -388,6 +462,26 @@ def peer_group(region_code: str) -> tuple[list[tuple[str, float]], str]:
         "を標準化し、距離が近い順に5県を選んでいます。"
     )
     return peers, reason
+
+
+def _spine_summary(sub: pd.DataFrame, name: str, lang: str) -> str:
+    """What the spine chart of one prefecture shows, in one sentence."""
+    ranked = sub.dropna(subset=["rank_desc"]).sort_values("rank_desc", kind="stable")
+    if ranked.empty:
+        return t("データがありません。", "No data.", lang)
+    col = _name_col(lang)
+    top, bottom = ranked.iloc[0], ranked.iloc[-1]
+    above = int((sub["value"] > sub["med"]).sum())
+    n = len(sub)
+    if lang == "ja":
+        return (
+            f"{name}の{n}指標：47都道府県の中で値が大きい順の順位が最も高いのは「{top[col]}」（{int(top['rank_desc'])}位）、"
+            f"最も低いのは「{bottom[col]}」（{int(bottom['rank_desc'])}位）。中央値より大きい指標は{n}個中{above}個。"
+        )
+    return (
+        f"{name}, {n} indicators: highest rank among the 47 is {top[col]} ({int(top['rank_desc'])}), "
+        f"lowest {bottom[col]} ({int(bottom['rank_desc'])}); {above} of {n} are above the median."
+    )
 
 
 def region_body(region_code: str, theme: str | None, lang: str) -> tuple[list[Any], list[str], str]:
@@ -472,37 +566,42 @@ def region_body(region_code: str, theme: str | None, lang: str) -> tuple[list[An
                 ),
                 className="small",
             ),
-            dcc.Graph(figure=figures.spine(sub, lang), id="region-spine", config={"displaylogo": False}),
-            html.Details(
-                [
-                    html.Summary(t("表で見る", "Show as a table", lang)),
-                    html.Table(
-                        [
-                            html.Thead(
-                                html.Tr(
-                                    [
-                                        html.Th(h)
-                                        for h in (
-                                            ["指標", "この県", "全国", "47県の中央値", "順位（大きい順）", "期間"]
-                                            if lang == "ja"
-                                            else [
-                                                "Indicator",
-                                                "Value",
-                                                "Japan",
-                                                "Median of 47",
-                                                "Rank (desc.)",
-                                                "Period",
-                                            ]
-                                        )
-                                    ]
-                                )
-                            ),
-                            html.Tbody(rows),
-                        ],
-                        className="table",
-                    ),
-                ],
-                open=False,
+            chart(
+                dcc.Graph(figure=figures.spine(sub, lang), id="region-spine", config={"displaylogo": False}),
+                t(f"{name}：全指標の位置（分野: {theme}）", f"{name}: position on every indicator ({theme})", lang),
+                _spine_summary(sub, name, lang),
+                "region-spine",
+                html.Details(
+                    [
+                        html.Summary(t("表で見る", "Show as a table", lang)),
+                        html.Table(
+                            [
+                                html.Thead(
+                                    html.Tr(
+                                        [
+                                            html.Th(h, scope="col")
+                                            for h in (
+                                                ["指標", "この県", "全国", "47県の中央値", "順位（大きい順）", "期間"]
+                                                if lang == "ja"
+                                                else [
+                                                    "Indicator",
+                                                    "Value",
+                                                    "Japan",
+                                                    "Median of 47",
+                                                    "Rank (desc.)",
+                                                    "Period",
+                                                ]
+                                            )
+                                        ]
+                                    )
+                                ),
+                                html.Tbody(rows),
+                            ],
+                            className="table",
+                        ),
+                    ],
+                    open=False,
+                ),
             ),
         ],
         themes,
@@ -518,12 +617,17 @@ def indicator_body(indicator_id: str, lang: str) -> list[Any]:
     name = ind["name_ja"] if lang == "ja" else ind["name_en"]
     parts: list[Any] = [html.H1(name)]
     if not panel.empty:
+        title = t("全国・東京圏・東京圏以外", "Japan, Tokyo area, rest", lang)
+        decimals, ptype = int(ind["decimals"]), str(ind["period_type"])
         parts.append(
-            dcc.Graph(
-                figure=figures.lines(
-                    panel, t("全国・東京圏・東京圏以外", "Japan, Tokyo area, rest", lang), str(ind["unit"]), "", lang
+            chart(
+                dcc.Graph(
+                    figure=figures.lines(panel, title, str(ind["unit"]), "", lang), config={"displaylogo": False}
                 ),
-                config={"displaylogo": False},
+                f"{name}：{title}",
+                _series_summary(panel, str(ind["unit"]), decimals, ptype, lang),
+                "indicator-graph",
+                _series_table(panel, decimals, ptype, lang),
             )
         )
     else:
@@ -552,6 +656,36 @@ def indicator_body(indicator_id: str, lang: str) -> list[Any]:
     return parts
 
 
+def _decimals_of(values: pd.Series) -> int:
+    """Decimals to show for a series without metadata: none for whole numbers, else one (two for small values)."""
+    v = values.dropna()
+    if v.empty or (v == v.round()).all():
+        return 0
+    return 2 if v.abs().max() < 10 else 1
+
+
+def _kpi_summary(k: dict[str, Any], lang: str) -> str:
+    """Latest value against the baseline and the 2029 target, and the status, in one sentence."""
+    ja = lang == "ja"
+    d, unit = k["decimals"], k["unit"]
+
+    def val(p: dict[str, Any] | None) -> str:
+        return f"{format_number(p['value'], d)} {unit}（{p['period']}）" if p else t("データなし", "no data", lang)
+
+    tgt = k["target"]
+    target = f"{format_number(tgt['value'], d)} {unit}" if tgt["value"] is not None else tgt["text_ja"]
+    status = k["status_label_ja"] if ja else k["status_label_en"]
+    if ja:
+        return (
+            f"実績の推移：最新値 {val(k['latest'])}、基準値 {val(k['baseline'])}、"
+            f"{tgt['year']}年の目標 {target}。判定：{status}。"
+        )
+    return (
+        f"Observed: latest {val(k['latest'])}, baseline {val(k['baseline'])}, "
+        f"target for {tgt['year']}: {target}. Status: {status}."
+    )
+
+
 def kpi_body(kpi_id: str, lang: str) -> list[Any]:
     k = service.kpi_by_id(kpi_id)
     if k is None:
@@ -569,22 +703,14 @@ def kpi_body(kpi_id: str, lang: str) -> list[Any]:
     if k.get("note_ja"):
         parts.append(html.P(k["note_ja"], className="proxy-note"))
     if k["series"]:
-        parts.append(dcc.Graph(figure=figures.kpi_progress(k, lang), id="kpi-progress", config={"displaylogo": False}))
-        rows = [
-            html.Tr([html.Td(str(p["period"])), html.Td(format_number(p["value"], k["decimals"]))]) for p in k["series"]
-        ]
+        rows = [[str(p["period"]), format_number(p["value"], k["decimals"])] for p in k["series"]]
         parts.append(
-            html.Details(
-                [
-                    html.Summary(t("表で見る", "Show as a table", lang)),
-                    html.Table(
-                        [
-                            html.Thead(html.Tr([html.Th(t("期間", "Period", lang)), html.Th(k["unit"])])),
-                            html.Tbody(rows),
-                        ],
-                        className="table",
-                    ),
-                ]
+            chart(
+                dcc.Graph(figure=figures.kpi_progress(k, lang), id="kpi-progress", config={"displaylogo": False}),
+                t(f"{k['name_ja']}の進捗", f"{k['name_en']}: progress", lang),
+                _kpi_summary(k, lang),
+                "kpi-progress",
+                data_table([t("期間", "Period", lang), k["unit"]], rows, lang),
             )
         )
     else:
@@ -615,19 +741,30 @@ def kpi_body(kpi_id: str, lang: str) -> list[Any]:
                         html.H2(t("都道府県別の内訳", "Breakdown by prefecture", lang)),
                         html.Div(
                             [
-                                dcc.Graph(
-                                    figure=figures.choropleth(cross, title, "pt", [], lang),
-                                    config={"displaylogo": False},
-                                ),
-                                dcc.Graph(
-                                    figure=figures.ranking_bar(
-                                        cross, title, "pt", list(config.TOKYO_AREA_CODES), {}, "value", lang
+                                chart(
+                                    dcc.Graph(
+                                        figure=figures.choropleth(cross, title, "pt", [], lang),
+                                        config={"displaylogo": False},
                                     ),
-                                    config={"displaylogo": False},
+                                    title,
+                                    _cross_summary(cross, "pt", 1, lang, t("地図", "Map", lang)),
+                                    "kpi-breakdown-map",
+                                ),
+                                chart(
+                                    dcc.Graph(
+                                        figure=figures.ranking_bar(
+                                            cross, title, "pt", list(config.TOKYO_AREA_CODES), {}, "value", lang
+                                        ),
+                                        config={"displaylogo": False},
+                                    ),
+                                    title,
+                                    _cross_summary(cross, "pt", 1, lang, t("ランキング", "Ranking", lang)),
+                                    "kpi-breakdown-bar",
                                 ),
                             ],
                             className="two-col",
                         ),
+                        _cross_table(cross, "pt", 1, lang),
                     ]
                 )
             )
@@ -636,13 +773,21 @@ def kpi_body(kpi_id: str, lang: str) -> list[Any]:
         parts.append(html.H2(t("構成要素・関連系列", "Components", lang)))
         cards = []
         units = service.catalogue().set_index("indicator_id")["unit"].to_dict()
-        for c in comps:
+        for i, c in enumerate(comps):
             c = {**c, "unit": c.get("unit") or units.get(c.get("indicator") or "", "")}
             df = pd.DataFrame(c["series"]).assign(region_code=c["region"], name_ja=c["label_ja"], name_en=c["label_en"])
+            label = c["label_ja"] if ja else c["label_en"]
+            decimals = _decimals_of(df["value"])
             cards.append(
-                dcc.Graph(
-                    figure=figures.lines(df, c["label_ja"] if ja else c["label_en"], c.get("unit", ""), "", lang),
-                    config={"displaylogo": False},
+                chart(
+                    dcc.Graph(
+                        figure=figures.lines(df, label, c.get("unit", ""), "", lang),
+                        config={"displaylogo": False},
+                    ),
+                    label,
+                    _series_summary(df, str(c.get("unit", "")), decimals, "", lang),
+                    f"kpi-component-{i}",
+                    _series_table(df, decimals, "", lang),
                 )
             )
         parts.append(html.Div(cards, className="two-col"))

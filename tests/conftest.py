@@ -14,6 +14,23 @@ REPO = Path(__file__).resolve().parent.parent
 RAW = REPO / "data" / "raw"
 
 
+@pytest.fixture(autouse=True)
+def _release_shared_connections():
+    """The query layer keeps a connection open per file: release it around each test (tests write to files)."""
+    from kpidash.db import close_all
+
+    close_all()
+    yield
+    close_all()
+
+
+def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
+    """An independent read-only connection with the app's configuration (DuckDB refuses mixed configurations)."""
+    from kpidash.db import READ_CONFIG
+
+    return duckdb.connect(str(path), read_only=True, config=dict(READ_CONFIG))
+
+
 @pytest.fixture(scope="session")
 def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A warehouse built from the shipped raw data (never the developer's data/warehouse.duckdb)."""

@@ -12,12 +12,13 @@ import re
 import urllib.parse
 import zipfile
 
-import duckdb
 import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+
+from tests.conftest import open_readonly
 
 pytestmark = pytest.mark.integration
 
@@ -36,7 +37,7 @@ def client(use_warehouse):
 
 
 def _wh_df(path, sql: str, params: list | None = None) -> pd.DataFrame:
-    con = duckdb.connect(str(path), read_only=True)
+    con = open_readonly(path)
     try:
         return con.execute(sql, params or []).df()
     finally:

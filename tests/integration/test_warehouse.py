@@ -20,6 +20,7 @@ import pytest
 
 from etl.__main__ import main
 from kpidash.config import RAW_DIR
+from tests.conftest import open_readonly
 
 pytestmark = pytest.mark.integration
 
@@ -244,7 +245,7 @@ def test_municipalities(wh: duckdb.DuckDBPyConnection) -> None:
 
 @pytest.fixture(scope="module")
 def all_obs(warehouse_path: Path) -> pd.DataFrame:
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    con = open_readonly(warehouse_path)
     try:
         return con.execute(
             "SELECT o.*, i.additive FROM marts.observations o JOIN marts.indicators i USING (indicator_id)"

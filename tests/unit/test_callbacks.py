@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-import duckdb
 import pytest
+
+from tests.conftest import open_readonly
 
 pytestmark = pytest.mark.integration
 
@@ -39,7 +40,7 @@ def test_compare_bar_values_match_the_warehouse(pages_loaded, warehouse_path):
     assert state["indicator"] == "gdp_nominal" and state["highlight"] == "13" and state["view"] == "bar"
     fig = _figure(body)
     bar = fig.data[0]
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    con = open_readonly(warehouse_path)
     expected = dict(
         con.execute(
             "SELECT r.name_ja, o.value FROM marts.observations o JOIN marts.regions r USING (region_code) "
@@ -60,7 +61,7 @@ def test_compare_per_capita_is_ratio_of_sums(pages_loaded, warehouse_path):
 
     body, _, period, state = compare.render("ssdse_births", None, "per_capita", [], "table", "code", "")
     assert state["mode"] == "per_capita"
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    con = open_readonly(warehouse_path)
     births, pop = (
         con.execute(
             f"SELECT sum(value) FROM marts.observations WHERE indicator_id = '{i}' AND period = ? "
@@ -94,7 +95,7 @@ def test_trends_index_mode(pages_loaded, warehouse_path):
     for trace in fig.data:
         values = dict(zip(trace.x, trace.y, strict=True))
         assert values[2011] == pytest.approx(100)
-    con = duckdb.connect(str(warehouse_path), read_only=True)
+    con = open_readonly(warehouse_path)
     a, b = (
         con.execute(
             "SELECT value FROM marts.observations WHERE indicator_id='gdp_nominal' AND region_code='TKY' AND period=?",

@@ -342,6 +342,10 @@ class RecordingConnection:
 
     query = sql
 
+    def cursor(self) -> RecordingConnection:
+        # The query layer runs each call on a cursor of a shared connection: record those too.
+        return RecordingConnection(self._con.cursor(), self._log)
+
     def __enter__(self) -> RecordingConnection:
         return self
 

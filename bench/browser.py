@@ -1,0 +1,122 @@
+"""Headless Chromium (the system /usr/bin/chromium): capture of callback payloads and navigation timing."""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from pathlib import Path
+from typing import Any
+
+from bench.views import CallbackView, NavView
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+# No --disable-gpu: the maps are WebGL (MapLibre), drawn by SwiftShader in headless Chromium.
+ARGS = ["--no-sandbox", "--disable-background-networking"]
+VIEWPORT = {"width": 1366, "height": 900}
+
+# A chart is drawn when plotly has data and (SVG charts) a trace group, or (maps) MapLibre has the trace's fill layer
+# and has finished loading its sources and tiles.
+DRAWN_JS = """([gid, isMap]) => {
+  const gd = document.querySelector('#' + gid + ' .js-plotly-plot') || document.getElementById(gid);
+  if (!gd || !gd.data || !gd.data.length || !gd._fullLayout || !gd.querySelector('.main-svg')) return false;
+  if (!isMap) return !!gd.querySelector('.main-svg .trace');
+  const sp = gd._fullLayout.map && gd._fullLayout.map._subplot;
+  const m = sp && sp.map;
+  if (!m || !m.getStyle) return false;
+  const st = m.getStyle();
+  return !!(st && st.layers && st.layers.some(l => l.id.endsWith('-fill')) && m.loaded());
+}"""
+
+
+def launch(playwright: Any) -> Any:
+    if not Path(CHROMIUM).exists():
+        raise RuntimeError(f"{CHROMIUM} not found (apt-get install chromium), or set CHROMIUM_PATH")
+    return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+
+
+def capture(base_url: str, views: list[CallbackView], folder: Path, timeout_s: float = 30) -> list[Path]:
+    """Record the exact request body the browser POSTs to /_dash-update-component for each view."""
+    from playwright.sync_api import sync_playwright
+
+    folder.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            for view in views:
+                ctx = browser.new_context(viewport=VIEWPORT, locale="ja-JP")
+                page = ctx.new_page()
+                seen: list[dict[str, Any]] = []
+
+                def on_request(req: Any, seen: list[dict[str, Any]] = seen) -> None:
+                    if req.method == "POST" and "/_dash-update-component" in req.url:
+                        seen.append({"body": json.loads(req.post_data or "{}"), "headers": req.headers})
+
+                page.on("request", on_request)
+                page.goto(base_url + view.page)
+
+                def matching(seen: list[dict[str, Any]] = seen, view: CallbackView = view) -> list[dict[str, Any]]:
+                    return [s for s in seen if view.output in str(s["body"].get("output", ""))]
+
+                deadline = time.time() + timeout_s
+                while not matching() and time.time() < deadline:
+                    page.wait_for_timeout(100)
+                if view.action == "muni_mode":
+                    page.wait_for_function(DRAWN_JS, arg=["muni-map", True], timeout=timeout_s * 1000)
+                    before = len(matching())
+                    page.get_by_label("人数", exact=True).check()
+                    while len(matching()) <= before and time.time() < deadline:
+                        page.wait_for_timeout(100)
+                    found = matching()[before:]
+                else:
+                    found = matching()
+                if not found:
+                    raise RuntimeError(f"no request with output {view.output!r} on {view.page}")
+                req = found[0]
+                keep = {k: v for k, v in req["headers"].items() if k.lower() in ("content-type", "accept")}
+                doc = {"name": view.name, "page": view.page, "headers": keep, "body": req["body"]}
+                path = folder / f"{view.name}.json"
+                path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+                written.append(path)
+                ctx.close()
+        finally:
+            browser.close()
+    return written
+
+
+def navigation_times(base_url: str, navs: list[NavView], runs: int, timeout_s: float = 30) -> dict[str, Any]:
+    """Seconds from page.goto to the chart drawn, per page: ``cold`` (new browser context: empty cache, as a first
+    visit) and ``warm`` (same context again: scripts and boundary files cached, as when moving between pages)."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    from playwright.sync_api import sync_playwright
+
+    out: dict[str, Any] = {}
+    with sync_playwright() as p:
+        browser = launch(p)
+        try:
+            for nav in navs:
+                cold: list[float] = []
+                warm: list[float] = []
+                errors: list[str] = []
+                for _ in range(runs):
+                    ctx = browser.new_context(viewport=VIEWPORT, locale="ja-JP")
+                    page = ctx.new_page()
+                    page.on("pageerror", lambda e, errors=errors: errors.append(str(e)))
+                    for bucket in (cold, warm):
+                        t0 = time.perf_counter()
+                        page.goto(base_url + nav.page, wait_until="commit")
+                        try:
+                            page.wait_for_function(
+                                DRAWN_JS, arg=[nav.graph_id, nav.is_map], polling="raf", timeout=timeout_s * 1000
+                            )
+                        except PlaywrightTimeout:
+                            errors.append(f"chart not drawn within {timeout_s:.0f} s")
+                            bucket.append(float("inf"))
+                            continue
+                        bucket.append(time.perf_counter() - t0)
+                    ctx.close()
+                out[nav.name] = {"cold_s": cold, "warm_s": warm, "page_errors": errors}
+        finally:
+            browser.close()
+    return out

@@ -1,0 +1,130 @@
+"""/municipalities in Chromium: map drawn (WebGL), prefecture control updates it and the URL, permalinks restore the
+view, the table sorts on the server, and the console stays clean."""
+
+from __future__ import annotations
+
+import csv
+import re
+
+import pytest
+from playwright.sync_api import expect
+
+from kpidash.config import RAW_DIR
+
+RAW = RAW_DIR / "population_jukiban" / "muni_population_age_sex_jukiban_2023-01-01.csv"
+
+pytestmark = pytest.mark.browser
+
+# The map is drawn when MapLibre has the trace's fill layer and has loaded its sources (same test as bench/).
+MAP_DRAWN = """() => {
+  const gd = document.querySelector('#muni-map .js-plotly-plot');
+  if (!gd || !gd.data || !gd.data.length || !gd._fullLayout || !gd._fullLayout.map) return false;
+  const m = gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;
+  const st = m && m.getStyle && m.getStyle();
+  return !!(st && st.layers && st.layers.some(l => l.id.endsWith('-fill')) && m.loaded());
+}"""
+MAP_STATE = """() => { const gd = document.querySelector('#muni-map .js-plotly-plot');
+  return {n: gd.data[0].locations.length, codes: gd.data[0].locations.slice(0, 400), zoom: gd.layout.map.zoom,
+          title: gd.layout.title.text, z0: gd.data[0].z[0]}; }"""
+
+
+def _map(page) -> dict:
+    page.wait_for_function(MAP_DRAWN, timeout=30000)
+    return page.evaluate(MAP_STATE)
+
+
+def _choose_pref(page, label: str) -> None:
+    page.locator("#muni-pref").click()
+    page.locator(".dash-dropdown-search").fill(label.split(" ")[1])
+    page.locator(".dash-options-list-option", has_text=label).click()
+
+
+def test_page_loads_and_map_is_drawn(page, live_url):
+    page.goto(live_url + "/municipalities")
+    state = _map(page)
+    assert state["n"] == 1741  # every municipality of Japan
+    assert page.locator("h1").inner_text() == "市区町村を比べる"
+    main = page.inner_text("main")
+    assert "出典：" in main and "住民基本台帳" in main and "国土数値情報" in main
+    page.wait_for_selector("#muni-ranking .main-svg .trace")
+    page.wait_for_selector("#muni-grid .ag-row")
+    page.wait_for_load_state("networkidle")
+    assert page.console_errors == [], page.console_errors
+
+
+def test_changing_prefecture_updates_map_and_url(page, live_url):
+    page.goto(live_url + "/municipalities?indicator=pop_all_65plus&mode=share")
+    before = _map(page)
+    assert "全国" in before["title"]
+    _choose_pref(page, "13 東京都")
+    expect(page).to_have_url(re.compile(r".*pref=13.*"), timeout=15000)
+    page.wait_for_function(
+        "() => document.querySelector('#muni-map .js-plotly-plot').layout.title.text.includes('東京都')",
+        timeout=15000,
+    )
+    after = _map(page)
+    assert after["n"] == 62 and all(c.startswith("13") for c in after["codes"])
+    assert after["zoom"] > before["zoom"] + 2  # zoomed to the prefecture
+    expect(page.locator("#muni-ranking .gtitle").first).to_contain_text("東京都")
+    expect(page.locator("#muni-grid .ag-row").first).to_contain_text("13")
+    # A change of mode patches the colours of the same municipalities.
+    page.get_by_label("人数", exact=True).check()
+    expect(page).to_have_url(re.compile(r".*mode=value.*"), timeout=15000)
+    page.wait_for_function(
+        "() => document.querySelector('#muni-map .js-plotly-plot').layout.title.text.includes('人数')",
+        timeout=15000,
+    )
+    patched = _map(page)
+    assert patched["n"] == 62 and patched["z0"] != after["z0"]
+    # Back restores the previous state from the URL.
+    page.go_back()
+    expect(page).to_have_url(re.compile(r".*mode=share.*"), timeout=15000)
+    assert page.console_errors == [], page.console_errors
+
+
+def test_permalink_restores_view(page, live_url):
+    url = live_url + "/municipalities?indicator=pop_all_0_14&pref=27&mode=share"
+    page.goto(url)
+    state = _map(page)
+    assert state["n"] > 0 and all(c.startswith("27") for c in state["codes"])
+    assert "0～14歳" in state["title"] and "大阪府" in state["title"] and "割合" in state["title"]
+    expect(page.locator("#muni-pref")).to_contain_text("大阪府")
+    assert page.get_by_label("総人口に占める割合 %").is_checked()
+    page.reload()
+    again = _map(page)
+    assert again["title"] == state["title"] and again["n"] == state["n"]
+    assert "pref=27" in page.url and "indicator=pop_all_0_14" in page.url
+    assert page.console_errors == [], page.console_errors
+
+
+def _hokkaido_by_total() -> list[str]:
+    """Names of 北海道's municipalities from the raw register file, largest total first."""
+    with RAW.open(encoding="utf-8", newline="") as fh:
+        rows = [
+            r
+            for r in csv.DictReader(fh)
+            if r["pref_code"] == "01"
+            and r["sex"] == "total"
+            and r["scope"] == "total"
+            and r["entity_type"] in ("municipality", "designated_city")
+        ]
+    return [r["muni_name_short_ja"] for r in sorted(rows, key=lambda r: -int(r["total"]))]
+
+
+def test_table_sorts_on_the_server(page, live_url):
+    names = _hokkaido_by_total()
+    page.goto(live_url + "/municipalities?indicator=pop_all_total&pref=01")
+    _map(page)
+    first = page.locator("#muni-grid .ag-row[row-index='0'] [col-id='name']")
+    expect(first).to_have_text(names[0], timeout=15000)  # rank 1 by population (札幌市)
+    page.locator("#muni-grid .ag-header-cell-text", has_text="総人口").click()  # ascending, sorted by the server
+    expect(first).to_have_text(names[-1], timeout=15000)
+    assert page.console_errors == [], page.console_errors
+
+
+def test_english(page, live_url):
+    page.goto(live_url + "/municipalities?lang=en&pref=47")
+    state = _map(page)
+    assert page.locator("h1").inner_text() == "Compare municipalities"
+    assert "Okinawa" in state["title"]
+    assert page.console_errors == [], page.console_errors
