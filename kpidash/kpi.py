@@ -208,6 +208,9 @@ def compute_kpi(kpi: Kpi, available: set[str], path: Path | None = None) -> dict
         ]
     if "counts" in m:
         out["counts"] = [{"period": t, "value": v} for t, v in m["counts"]]
+        if isinstance(kpi.measure, ShareMeasure):
+            ms = kpi.measure
+            out["measure_band"] = (ms.scope, ms.sex, ms.age_from, ms.age_to, kpi.trend_window)
     if "survey_rows" in m:
         out["survey_rows"] = m["survey_rows"]
     out["components"] = [_component(c, available, path) for c in kpi.components]
@@ -258,3 +261,46 @@ def prefecture_growth_vs_reference(kpi_result: dict[str, Any], path: Path | None
     out = pd.DataFrame({"growth": growth, "gap": growth - ref}).join(regs[["name_ja", "name_en"]])
     out["period"] = latest
     return out.reset_index()[["region_code", "name_ja", "name_en", "period", "growth", "gap"]]
+
+
+def prefecture_breakdown(
+    kpi_result: dict[str, Any], path: Path | None = None
+) -> tuple[pd.DataFrame, str, str, str] | None:
+    """Per-prefecture view of a KPI: (frame with region_code, name_ja, name_en, level, value; titles ja/en; unit)."""
+    if kpi_result.get("variants"):
+        br = prefecture_growth_vs_reference(kpi_result, path)
+        if br.empty:
+            return None
+        fy = int(br["period"].iloc[0])
+        cross = br.rename(columns={"gap": "value"}).assign(level="prefecture")[
+            ["region_code", "name_ja", "name_en", "level", "value"]
+        ]
+        return (
+            cross,
+            f"都道府県別：{fy}年度までの伸び率－東京圏の伸び率（ポイント）",
+            f"By prefecture: growth minus Tokyo-area growth to FY{fy} (points)",
+            "pt",
+        )
+    counts = kpi_result.get("counts") or []
+    measure = kpi_result.get("measure_band")
+    if not counts or measure is None:
+        return None
+    scope, sex, age_from, age_to, window = measure
+    df = queries.population_band(scope, sex, age_groups(age_from, age_to), path=path)
+    prefs = df[df["region_code"].isin(config.PREFECTURE_CODES)]
+    periods = sorted(prefs["period"].unique())
+    if len(periods) < 2:
+        return None
+    latest = int(periods[-1])
+    base = int(periods[max(0, len(periods) - window)])
+    wide = prefs.pivot(index="region_code", columns="period", values="value")
+    change = (wide[latest] / wide[base] - 1) * 100
+    regs = queries.regions("prefecture", path=path).set_index("region_code")
+    cross = pd.DataFrame({"value": change}).join(regs[["name_ja", "name_en"]]).reset_index()
+    cross["level"] = "prefecture"
+    return (
+        cross[["region_code", "name_ja", "name_en", "level", "value"]],
+        f"都道府県別：対象人口の増減率（{base}年→{latest}年、%）",
+        f"By prefecture: change of the population in scope ({base}→{latest}, %)",
+        "%",
+    )

@@ -106,8 +106,23 @@ def overview(kpis: list[dict[str, Any]], catalogue: pd.DataFrame, lang: str = "j
     )
 
 
+def warehouse_built() -> str:
+    import datetime as dt
+
+    from kpidash import config
+
+    p = config.warehouse_path()
+    return dt.datetime.fromtimestamp(p.stat().st_mtime).strftime("%Y-%m-%d %H:%M") if p.exists() else "—"
+
+
 def about() -> html.Div:
     src = queries.sources()
+    cat = queries.indicators()
+    # Data freshness: the periods each source's indicators cover in this warehouse.
+    cover = cat.groupby("source_id").agg(
+        first=("first_period", "min"), last=("last_period", "max"), n=("indicator_id", "count")
+    )
+    src = src.join(cover, on="source_id")
     rows = [
         html.Tr(
             [
@@ -115,6 +130,7 @@ def about() -> html.Div:
                 html.Td(r.publisher),
                 html.Td(f"{r.title} {r.table_name}"),
                 html.Td(r.vintage),
+                html.Td(f"{int(r.first)}–{int(r.last)}（{int(r.n)}指標）" if r.n == r.n else "—"),
                 html.Td(r.licence),
                 html.Td(html.A("URL", href=r.url, **_aria("label", f"{r.source_id} のURL")) if r.url else ""),
             ]
@@ -128,11 +144,18 @@ def about() -> html.Div:
                 "すべての値は公的統計の公表値を加工したものです。推計・補間・穴埋めは行っていません。欠測は欠測のまま表示します。"
             ),
             html.P(components.CITATION, className="citation"),
+            html.P(
+                f"ウェアハウス作成: {warehouse_built()}。収録期間は各出典の指標が持つ最初と最後の期間（年度または年）です。",
+                className="small",
+            ),
             html.Table(
                 [
                     html.Thead(
                         html.Tr(
-                            [html.Th(h, scope="col") for h in ("ID", "作成者", "統計表", "版", "ライセンス", "URL")]
+                            [
+                                html.Th(h, scope="col")
+                                for h in ("ID", "作成者", "統計表", "版", "収録期間", "ライセンス", "URL")
+                            ]
                         )
                     ),
                     html.Tbody(rows),

@@ -724,17 +724,13 @@ def kpi_body(kpi_id: str, lang: str) -> list[Any]:
             for v in k["variants"]
         ]
         parts.append(html.Section([html.H2(t("計算に使った系列", "Series used", lang)), html.Ul(items)]))
-    if k["id"] == "productivity_growth":
-        from kpidash.kpi import prefecture_growth_vs_reference
+    from kpidash.kpi import prefecture_breakdown
 
-        br = prefecture_growth_vs_reference(k)
-        if not br.empty:
-            cross = br.rename(columns={"gap": "value"}).assign(level="prefecture")
-            title = t(
-                f"都道府県別：{int(br['period'].iloc[0])}年度までの伸び率－東京圏の伸び率（ポイント）",
-                f"By prefecture: growth minus Tokyo-area growth to FY{int(br['period'].iloc[0])} (points)",
-                lang,
-            )
+    bd = prefecture_breakdown(k)
+    if bd is not None:
+        cross, title_ja, title_en, bunit = bd
+        if not cross.empty:
+            title = t(title_ja, title_en, lang)
             parts.append(
                 html.Section(
                     [
@@ -743,28 +739,28 @@ def kpi_body(kpi_id: str, lang: str) -> list[Any]:
                             [
                                 chart(
                                     dcc.Graph(
-                                        figure=figures.choropleth(cross, title, "pt", [], lang),
+                                        figure=figures.choropleth(cross, title, bunit, [], lang),
                                         config={"displaylogo": False},
                                     ),
                                     title,
-                                    _cross_summary(cross, "pt", 1, lang, t("地図", "Map", lang)),
+                                    _cross_summary(cross, bunit, 1, lang, t("地図", "Map", lang)),
                                     "kpi-breakdown-map",
                                 ),
                                 chart(
                                     dcc.Graph(
                                         figure=figures.ranking_bar(
-                                            cross, title, "pt", list(config.TOKYO_AREA_CODES), {}, "value", lang
+                                            cross, title, bunit, list(config.TOKYO_AREA_CODES), {}, "value", lang
                                         ),
                                         config={"displaylogo": False},
                                     ),
                                     title,
-                                    _cross_summary(cross, "pt", 1, lang, t("ランキング", "Ranking", lang)),
+                                    _cross_summary(cross, bunit, 1, lang, t("ランキング", "Ranking", lang)),
                                     "kpi-breakdown-bar",
                                 ),
                             ],
                             className="two-col",
                         ),
-                        _cross_table(cross, "pt", 1, lang),
+                        _cross_table(cross, bunit, 1, lang),
                     ]
                 )
             )

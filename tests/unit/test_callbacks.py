@@ -115,3 +115,25 @@ def test_every_page_layout_builds(pages_loaded):
         layout = page["layout"]
         result = layout() if callable(layout) else layout
         assert result is not None, page["module"]
+
+
+def test_kpi3_breakdown_matches_the_raw_register(use_warehouse):
+    import csv
+
+    from kpidash import kpi, service
+    from tests.conftest import RAW
+
+    k = service.kpi_by_id("young_women_outside_tokyo")
+    cross, title_ja, _, unit = kpi.prefecture_breakdown(k)
+    assert unit == "%" and "2020年→2024年" in title_ja
+    counts: dict[tuple[str, int], float] = {}
+    with (RAW / "population_jukiban" / "pref_population_age_sex_jukiban_1995_2024.csv").open(encoding="utf-8") as fh:
+        for row in csv.DictReader(fh):
+            if row["scope"] == "japanese" and row["sex"] == "female" and row["pref_code"] in ("02", "13"):
+                counts[(row["pref_code"], int(row["year"]))] = sum(
+                    float(row[c]) for c in ("age_15_19", "age_20_24", "age_25_29")
+                )
+    got = cross.set_index("region_code")["value"]
+    for code in ("02", "13"):
+        assert got[code] == pytest.approx((counts[(code, 2024)] / counts[(code, 2020)] - 1) * 100)
+    assert len(cross) == 47
