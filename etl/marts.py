@@ -8,23 +8,10 @@ import duckdb
 import pandas as pd
 
 from etl.loaders.base import INDICATOR_FIELDS, OBSERVATION_COLUMNS, LoadResult
-from kpidash.config import NATIONAL_CODE, OUTSIDE_TOKYO_AREA_CODE, TOKYO_AREA_CODE, TOKYO_AREA_CODES
+from kpidash.config import NATIONAL_CODE, OUTSIDE_TOKYO_AREA_CODE, TOKYO_AREA_CODE, TOKYO_AREA_CODES, WAREHOUSE_CONTRACT
 
-SOURCE_COLUMNS = [
-    "source_id",
-    "publisher",
-    "title",
-    "table_name",
-    "url",
-    "licence",
-    "vintage",
-    "citation_ja",
-    "sha256",
-    "file",
-    "carrier",
-    "derived",
-    "accessed",
-]
+# One definition of the contract columns (kpidash/config.py), also checked by the app at start-up.
+SOURCE_COLUMNS = list(WAREHOUSE_CONTRACT["marts.sources"])
 
 
 def write_staging(con: duckdb.DuckDBPyConnection, results: list[LoadResult]) -> None:

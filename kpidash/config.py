@@ -28,3 +28,64 @@ def warehouse_path() -> Path:
 def raw_dir() -> Path:
     """Raw-data root (env ``KPI_RAW_DIR`` overrides, used by tests that corrupt a copy)."""
     return Path(os.environ.get("KPI_RAW_DIR", str(RAW_DIR)))
+
+
+# The warehouse contract (docs/architecture.md): the ETL writes these columns, the app checks them at start-up.
+WAREHOUSE_CONTRACT: dict[str, tuple[str, ...]] = {
+    "marts.regions": (
+        "region_code",
+        "name_ja",
+        "name_en",
+        "level",
+        "parent_code",
+        "region_block_*",
+        "tokyo_area",
+        "entity_type",
+        "sort_key",
+    ),
+    "marts.indicators": (
+        "indicator_id",
+        "name_ja",
+        "name_en",
+        "unit",
+        "period_type",
+        "source_id",
+        "description",
+        "theme",
+        "additive",
+        "decimals",
+        "caveats",
+        "first_period",
+        "last_period",
+        "n_periods",
+        "n_prefectures",
+        "n_municipalities",
+        "has_aggregates",
+    ),
+    "marts.observations": ("indicator_id", "region_code", "period", "value", "source_id", "derivation"),
+    "marts.sources": (
+        "source_id",
+        "publisher",
+        "title",
+        "table_name",
+        "url",
+        "licence",
+        "vintage",
+        "citation_ja",
+        "sha256",
+        "file",
+        "carrier",
+        "derived",
+        "accessed",
+    ),
+    "marts.population_by_age": ("region_code", "period", "ref_date", "scope", "sex", "age_group", "value"),
+    "marts.migration_by_age": (
+        "region_code",
+        "period",
+        "sex",
+        "age_group",
+        "in_migrants",
+        "out_migrants",
+        "net_migration",
+    ),
+}

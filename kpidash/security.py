@@ -35,6 +35,7 @@ from dash.exceptions import DependencyException
 from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
+from kpidash.config import WAREHOUSE_CONTRACT
 from kpidash.db import WarehouseMissing
 
 log = logging.getLogger(__name__)
@@ -221,64 +222,6 @@ class WarehouseSchemaError(WarehouseMissing):
 
 
 # The contract of docs/architecture.md ("Warehouse contract"); tests/unit/test_security.py checks the two agree.
-WAREHOUSE_CONTRACT: dict[str, tuple[str, ...]] = {
-    "marts.regions": (
-        "region_code",
-        "name_ja",
-        "name_en",
-        "level",
-        "parent_code",
-        "region_block_*",
-        "tokyo_area",
-        "entity_type",
-        "sort_key",
-    ),
-    "marts.indicators": (
-        "indicator_id",
-        "name_ja",
-        "name_en",
-        "unit",
-        "period_type",
-        "source_id",
-        "description",
-        "theme",
-        "additive",
-        "decimals",
-        "caveats",
-        "first_period",
-        "last_period",
-        "n_periods",
-        "n_prefectures",
-        "n_municipalities",
-        "has_aggregates",
-    ),
-    "marts.observations": ("indicator_id", "region_code", "period", "value", "source_id", "derivation"),
-    "marts.sources": (
-        "source_id",
-        "publisher",
-        "title",
-        "table_name",
-        "url",
-        "licence",
-        "vintage",
-        "citation_ja",
-        "sha256",
-        "file",
-        "carrier",
-        "derived",
-        "accessed",
-    ),
-    "marts.population_by_age": ("region_code", "period", "ref_date", "scope", "sex", "age_group", "value"),
-    "marts.migration_by_age": (
-        "region_code",
-        "period",
-        "sex",
-        "age_group",
-        "in_migrants",
-        "out_migrants",
-        "net_migration",
-    ),
-}
 REBUILD_HINT = "rebuild it with `make etl` (or `python -m etl build`)"
 
 

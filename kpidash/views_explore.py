@@ -218,10 +218,20 @@ def compare_body(
             med,
         )
     decimals = int(ind["decimals"]) if mode == "value" else 1
-    if view == "map":
+    if view in ("map", "bar"):
+        if view == "map":
+            fig, kind = figures.choropleth(cross, title, unit, highlight, lang), t("地図", "Map", lang)
+        else:
+            # Sums (全国, 東京圏) are not on the scale of one prefecture's count: draw them only for comparable measures.
+            comparable = mode != "value" or not ind["additive"]
+            drawn = bench if comparable else {k: v for k, v in bench.items() if k == "peer"}
+            fig, kind = (
+                figures.ranking_bar(cross, title, unit, highlight, drawn, sort, lang),
+                t("ランキング", "Ranking", lang),
+            )
         body: Any = chart(
             dcc.Graph(
-                figure=figures.choropleth(cross, title, unit, highlight, lang),
+                figure=fig,
                 id="compare-graph",
                 config={
                     "displaylogo": False,
@@ -230,26 +240,7 @@ def compare_body(
                 },
             ),
             title,
-            _cross_summary(cross, unit, decimals, lang, t("地図", "Map", lang), highlight),
-            "compare-graph",
-            _cross_table(cross, unit, decimals, lang),
-        )
-    elif view == "bar":
-        # Sums (全国, 東京圏) are not on the scale of one prefecture's count: draw them only for comparable measures.
-        comparable = mode != "value" or not ind["additive"]
-        drawn = bench if comparable else {k: v for k, v in bench.items() if k == "peer"}
-        body = chart(
-            dcc.Graph(
-                figure=figures.ranking_bar(cross, title, unit, highlight, drawn, sort, lang),
-                id="compare-graph",
-                config={
-                    "displaylogo": False,
-                    "locale": "ja" if lang == "ja" else "en",
-                    "toImageButtonOptions": {"filename": f"{indicator_id}_{period}"},
-                },
-            ),
-            title,
-            _cross_summary(cross, unit, decimals, lang, t("ランキング", "Ranking", lang), highlight),
+            _cross_summary(cross, unit, decimals, lang, kind, highlight),
             "compare-graph",
             _cross_table(cross, unit, decimals, lang),
         )
