@@ -9,7 +9,7 @@ WAREHOUSE ?= data/warehouse.duckdb
 RAW_FILES := $(shell find data/raw -type f 2>/dev/null) $(wildcard etl/*.py etl/loaders/*) kpi_defs.yaml
 .DEFAULT_GOAL := help
 
-.PHONY: help setup run serve etl check test test-fast test-browser lint format typecheck schema schema-check bench clean
+.PHONY: help setup run serve etl check test test-fast test-browser lint format typecheck schema schema-check bench clean plotly-bundle geometry
 
 help: ## list the targets
 	@grep -hE '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-14s %s\n", $$1, $$2}'
@@ -72,6 +72,14 @@ audit: $(VENV)/.installed ## dependency audit (pip-audit on PyPI's advisory data
 
 bench: setup ## benchmark on the real warehouse: table + bench/results/latest.json (BENCH_SMALL=1: quick, < 60 s)
 	$(BIN)/python -m bench.run
+
+plotly-bundle: ## rebuild kpidash/vendor/plotly/plotly-kpidash.min.js (npm: plotly.js 4.1.1 + esbuild, frontend/plotly/)
+	@command -v npm >/dev/null || { echo "error: npm not found (Node 20+ is needed; run/test use the shipped bundle)"; exit 1; }
+	cd frontend/plotly && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
+
+geometry: ## rebuild data/derived/geo/ (simplified prefecture borders; npm: mapshaper, frontend/geometry/)
+	@command -v npm >/dev/null || { echo "error: npm not found (Node 20+ is needed; run/test use the shipped file)"; exit 1; }
+	cd frontend/geometry && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 
 clean: ## remove the venv and the built warehouse
 	rm -rf $(VENV) $(WAREHOUSE)

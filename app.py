@@ -2,20 +2,25 @@
 
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import sys
+from html import escape
 from pathlib import Path
 
 import dash
 from dash import ALL, Dash, Input, Output, clientside_callback, dcc, html
-from dash.fingerprint import build_fingerprint
-from flask import Response, request
+from flask import Response, abort, request
+from flask.typing import ResponseReturnValue
 from flask_compress import Compress
 
+import kpidash
 from kpidash import components, ids, security
 from kpidash.a11y import aria
 from kpidash.api import api
 from kpidash.db import WarehouseMissing
+from kpidash.figures_map import EMPTY_TOPOLOGY, TOPOJSON_NAME
 from kpidash.geo import geo
 from kpidash.kpi_schema import KpiDefsError
 from kpidash.service import validate_startup
@@ -30,6 +35,7 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 A11Y_STORE = "app-a11y"  # shell-only id (the accessibility patch below)
+PLOTLY_STORE = "app-plotly"  # shell-only id: the plotly.js bundle dcc.Graph loads, the empty base map (PLOTLY_LOADER)
 
 # Dash 4.4's dcc markup has accessibility faults that no component prop can change (checked with axe-core):
 # - RadioItems/Checklist render role="listbox" with role="option" labels that wrap the real radio/checkbox inputs
@@ -40,10 +46,8 @@ A11Y_STORE = "app-a11y"  # shell-only id (the accessibility patch below)
 #   button with tabindex=-1, and names that button by its value only: the button becomes the tab stop and is named
 #   by "<label> <value>".
 # React re-applies some of these attributes on update, so a MutationObserver keeps them fixed (idempotent: it only
-# writes what differs). The same callback points dcc.Graph's lazy plotly.js load at a fingerprinted URL, which Dash
-# serves with a one-year Cache-Control (the plain URL would be revalidated on every page view).
-A11Y_PATCH = """function (plotlyUrl) {
-    if (plotlyUrl) { window._dashPlotlyJSURL = plotlyUrl; }
+# writes what differs).
+A11Y_PATCH = """function () {
     if (window.kpidashA11y) { return window.dash_clientside.no_update; }
     window.kpidashA11y = true;
     function labelOf(id) {
@@ -86,6 +90,38 @@ A11Y_PATCH = """function (plotlyUrl) {
     return window.dash_clientside.no_update;
 }"""
 
+# Which plotly.js dcc.Graph loads: it loads plotly.js lazily, once per document, from window._dashPlotlyJSURL (or uses
+# window.Plotly if defined). Every chart of the app is scatter, bar or a geo choropleth (SVG, d3-geo; the prefecture
+# and municipality maps): a partial bundle with only these traces (kpidash/vendor/plotly, 1.4 MB instead of the full
+# plotly.min.js's 4.8 MB with MapLibre and WebGL; `make plotly-bundle`; tests/unit/test_plotly_bundle.py fails if a
+# figure uses another trace type). It is served under a content-hashed name with a one-year Cache-Control.
+# A geo subplot also loads a Natural Earth base map (<scope>_<resolution>m.json from cdn.plot.ly) even with every base
+# layer hidden: an empty topology is registered under that name first, so nothing is fetched (the CSP would
+# block it anyway) and no base map is drawn.
+PLOTLY_LOADER = """function (cfg) {
+    if (!cfg || window.kpidashPlotly) { return window.dash_clientside.no_update; }
+    window.kpidashPlotly = cfg.url;
+    window._dashPlotlyJSURL = cfg.url;
+    const assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};
+    assets.topojson = assets.topojson || {};
+    if (assets.topojson[cfg.topojsonName] === undefined) { assets.topojson[cfg.topojsonName] = cfg.topojson; }
+    return window.dash_clientside.no_update;
+}"""
+# Dash puts the main bundle of every imported component library in every page: dash-ag-grid's (AG Grid itself: 1.3 MB,
+# 353 KiB compressed, 50–90 ms to evaluate) is taken out and loaded by assets/app.js when the first grid is drawn.
+# The pages whose first view draws a plotly chart or a grid preload that bundle (a Link header): it downloads with the
+# page, not after the page's content has arrived (dcc.Graph asks for plotly.js only when it is rendered, and React
+# shows the content around it only once it is there). See _install_page_scripts.
+CHART_PAGES = ("/compare", "/trends", "/region/", "/indicator/", "/municipalities")  # /compare: not ?view=table
+GRID_PAGES = ("/municipalities",)  # and /compare?view=table
+AG_GRID_SCRIPT = re.compile(
+    r'<script src="(?P<src>[^"]*/_dash-component-suites/dash_ag_grid/dash_ag_grid\.[^"/]*\.js)"></script>\s*'
+)
+AG_GRID_META = "kpidash-lazy-dash-ag-grid"
+PLOTLY_VENDOR = Path(kpidash.__file__).resolve().parent / "vendor" / "plotly"
+PLOTLY_PARTIAL_FILE = PLOTLY_VENDOR / "plotly-kpidash.min.js"
+PLOTLY_PARTIAL_NAME = re.compile(r"plotly-kpidash\.[0-9a-f]{12}\.min\.js")
+
 
 NAV = [
     ("/", "概要"),
@@ -108,6 +144,7 @@ def _wire_shell_callbacks() -> None:
         "window.dash_clientside.kpidash.syncLang", Output(ids.LANG_TOGGLE, "children"), Input(ids.URL, "search")
     )
     clientside_callback(A11Y_PATCH, Output(A11Y_STORE, "clear_data"), Input(A11Y_STORE, "data"))  # output never set
+    clientside_callback(PLOTLY_LOADER, Output(PLOTLY_STORE, "clear_data"), Input(PLOTLY_STORE, "data"))  # never set
     clientside_callback(
         """function(search, ids) { const en = new URLSearchParams(search || '').get('lang') === 'en';
             return ids.map(function (i) { return en ? i.path + '?lang=en' : i.path; }); }""",
@@ -117,15 +154,73 @@ def _wire_shell_callbacks() -> None:
     )
 
 
-def _plotly_js_url(app: Dash) -> str:
-    """plotly.min.js under a fingerprinted name (version + mtime), like the component bundles Dash fingerprints."""
-    import plotly
+def _install_plotly_partial(app: Dash) -> str:
+    """Serve the partial plotly.js bundle under a content-hashed name, cacheable for a year; return its URL.
 
-    path = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    if not path.exists():
-        return ""
-    fingerprinted = build_fingerprint("package_data/plotly.min.js", plotly.__version__, int(path.stat().st_mtime))
-    return f"{app.config.requests_pathname_prefix}_dash-component-suites/plotly/{fingerprinted}"
+    flask-compress compresses it (1.4 MB → ~0.4 MB). Another hash (a page opened before an upgrade) gets the current
+    file, revalidated, rather than a 404 that would leave the page without charts.
+    """
+    data = PLOTLY_PARTIAL_FILE.read_bytes()
+    digest = hashlib.sha256(data).hexdigest()[:12]
+    current = f"plotly-kpidash.{digest}.min.js"
+
+    def plotly_partial(name: str) -> ResponseReturnValue:
+        if not PLOTLY_PARTIAL_NAME.fullmatch(name):
+            abort(404)
+        resp = Response(data, mimetype="application/javascript")
+        fresh = name == current
+        resp.headers["Cache-Control"] = "public, max-age=31536000, immutable" if fresh else "no-cache"
+        resp.set_etag(digest)
+        return resp.make_conditional(request)
+
+    app.server.add_url_rule(
+        f"{app.config.routes_pathname_prefix}_kpidash/plotly/<name>", "kpidash_plotly_partial", plotly_partial
+    )
+    return f"{app.config.requests_pathname_prefix}_kpidash/plotly/{current}"
+
+
+def _plotly_config(url: str) -> dict[str, object]:
+    """What PLOTLY_LOADER needs: the bundle's URL, the empty base-map topology and its name."""
+    return {"url": url, "topojsonName": TOPOJSON_NAME, "topojson": EMPTY_TOPOLOGY}
+
+
+def _install_page_scripts(app: Dash, plotly_url: str) -> None:
+    """dash-ag-grid's main bundle out of the page's scripts (named in a <meta> for assets/app.js), and a preload of the
+    plotly.js bundle and of the AG Grid bundle on the pages whose first view draws them (see above).
+
+    Preloads, not <script defer>: a deferred script runs before Dash handles the layout, so Dash's first render would
+    wait for the 0.5 MB download. The index is rewritten in ``interpolate_index``, the hook Dash documents for a custom
+    index page; Dash serves the same index for every page path, the request tells which page it is.
+    """
+    interpolate = app.interpolate_index
+    prefix = app.config.requests_pathname_prefix.rstrip("/")
+    chart_pages = tuple(prefix + p for p in CHART_PAGES)
+    grid_pages = tuple(prefix + p for p in GRID_PAGES)
+    compare = prefix + "/compare"
+    grid_url: list[str] = []  # the fingerprinted URL, known once Dash has rendered an index
+
+    def interpolate_index(**kwargs: str) -> str:
+        scripts = kwargs.get("scripts", "")
+        m = AG_GRID_SCRIPT.search(scripts)
+        if m:
+            kwargs["scripts"] = scripts[: m.start()] + scripts[m.end() :]
+            kwargs["metas"] = kwargs.get("metas", "") + f'<meta name="{AG_GRID_META}" content="{escape(m["src"])}">'
+            grid_url[:] = [m["src"]]
+        return interpolate(**kwargs)
+
+    def preload(response: Response) -> Response:
+        if request.method != "GET" or response.status_code != 200 or response.mimetype != "text/html":
+            return response
+        path = request.path
+        table = path == compare and request.args.get("view") == "table"
+        if path.startswith(chart_pages) and not table:
+            response.headers.add("Link", f"<{plotly_url}>; rel=preload; as=script")
+        if grid_url and (table or path.startswith(grid_pages)):
+            response.headers.add("Link", f"<{grid_url[0]}>; rel=preload; as=script")
+        return response
+
+    app.interpolate_index = interpolate_index  # type: ignore[method-assign,assignment]
+    app.server.after_request(preload)
 
 
 def _install_cache_headers(app: Dash) -> None:
@@ -174,10 +269,13 @@ def create_app() -> Dash:
     compress.compress_mimetypes_set.add("application/geo+json")  # not in flask-compress's default list
     security.install(app)
     _install_cache_headers(app)
+    plotly_url = _install_plotly_partial(app)
+    _install_page_scripts(app, plotly_url)
     app.layout = html.Div(
         [
             dcc.Location(id=ids.URL),
-            dcc.Store(id=A11Y_STORE, data=_plotly_js_url(app)),
+            dcc.Store(id=A11Y_STORE),
+            dcc.Store(id=PLOTLY_STORE, data=_plotly_config(plotly_url)),
             html.A("本文へスキップ", href="#main", className="skip-link", lang="ja"),
             html.Header(
                 html.Nav(

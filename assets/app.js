@@ -31,3 +31,83 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     }
   }
 });
+
+// Grids with the class kpi-grid-hold (see assets/style.css) are shown once AG Grid has given their flex columns
+// their widths, i.e. once the columns fill the grid's width: at most 30 frames after AG Grid has drawn its body (and
+// never later than 10 s after the grid appeared, whatever happens).
+(function () {
+  function reveal(grid) {
+    let drawn = 0;
+    let frames = 0;
+    (function check() {
+      const view = grid.querySelector(".ag-center-cols-viewport");
+      const cols = grid.querySelector(".ag-center-cols-container");
+      const sized = view && cols && view.clientWidth > 0 && Math.abs(cols.offsetWidth - view.clientWidth) <= 1;
+      if (view) { drawn += 1; }
+      frames += 1;
+      if (sized || drawn > 30 || frames > 600 || !grid.isConnected) { grid.classList.add("kpi-grid-ready"); return; }
+      window.requestAnimationFrame(check);
+    })();
+  }
+  function scan() {
+    document.querySelectorAll(".kpi-grid-hold:not([data-kpi-grid-watch])").forEach(function (grid) {
+      grid.setAttribute("data-kpi-grid-watch", "");
+      reveal(grid);
+    });
+  }
+  function start() {
+    scan();
+    new MutationObserver(scan).observe(document.body, { childList: true, subtree: true });
+  }
+  if (document.body) { start(); } else { document.addEventListener("DOMContentLoaded", start); }
+})();
+
+// dash-ag-grid's main bundle (AG Grid itself: 1.3 MB, 353 KiB compressed, 50–90 ms of script evaluation) only where a
+// grid is drawn: app.py takes its <script> out of the page and names it in <meta name="kpidash-lazy-dash-ag-grid">.
+// This stands in for the dash_ag_grid namespace: its AgGrid loads the bundle when first rendered, then renders the
+// real AgGrid (same element type throughout, so a grid is never re-created); the bundle's own exports are copied in.
+(function () {
+  const meta = document.querySelector('meta[name="kpidash-lazy-dash-ag-grid"]');
+  if (!meta || window.dash_ag_grid) { return; }
+  const url = meta.getAttribute("content");
+  const ns = {};
+  let real = null;
+  let loading = null;
+  Object.defineProperty(window, "dash_ag_grid", {
+    configurable: true,
+    get: function () { return ns; },
+    set: function (v) {  // the bundle ends with `window.dash_ag_grid = {AgGrid, getApi, getApiAsync}`
+      if (v === ns) { return; }  // its lazy chunk does `window.dash_ag_grid = window.dash_ag_grid || {}`
+      real = v;
+      Object.keys(v).forEach(function (k) { if (k !== "AgGrid") { ns[k] = v[k]; } });
+    }
+  });
+  function load() {
+    if (!loading) {
+      loading = new Promise(function (resolve, reject) {
+        const s = document.createElement("script");
+        s.src = url;
+        s.onload = function () {
+          if (real) { resolve(real); } else { reject(new Error("dash_ag_grid did not register: " + url)); }
+        };
+        s.onerror = function () { loading = null; reject(new Error("dash_ag_grid could not be loaded: " + url)); };
+        document.head.appendChild(s);
+      });
+    }
+    return loading;
+  }
+  function AgGrid(props) {
+    const R = window.React;
+    const state = R.useState(real !== null);
+    const ready = state[0];
+    const setReady = state[1];
+    R.useEffect(function () { if (!ready) { load().then(function () { setReady(true); }); } }, [ready]);
+    if (!ready) { return R.createElement("div", { className: props.className, style: props.style }); }
+    return R.createElement(real.AgGrid, props);
+  }
+  // Dash waits for this before it runs callbacks that involve the component.
+  Object.defineProperty(AgGrid, "_dashprivate_isLazyComponentReady", {
+    get: function () { return load().then(function (r) { return r.AgGrid._dashprivate_isLazyComponentReady; }); }
+  });
+  ns.AgGrid = AgGrid;
+})();

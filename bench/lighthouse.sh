@@ -27,7 +27,7 @@ if [[ $# -gt 0 ]]; then
   PATHS=("$@")
 else
   PATHS=(/ "/?lang=en" /compare "/compare?view=bar" "/compare?view=table" /trends /region/13
-    /kpi/productivity_growth /indicator/gdp_nominal /about)
+    /kpi/productivity_growth /indicator/gdp_nominal /municipalities /about)
 fi
 RUNS="${LH_RUNS:-1}"
 

@@ -15,16 +15,16 @@ RAW = RAW_DIR / "population_jukiban" / "muni_population_age_sex_jukiban_2023-01-
 
 pytestmark = pytest.mark.browser
 
-# The map is drawn when MapLibre has the trace's fill layer and has loaded its sources (same test as bench/).
+# The map is drawn when the geo subplot has an SVG path per municipality (same test as bench/).
 MAP_DRAWN = """() => {
   const gd = document.querySelector('#muni-map .js-plotly-plot');
-  if (!gd || !gd.data || !gd.data.length || !gd._fullLayout || !gd._fullLayout.map) return false;
-  const m = gd._fullLayout.map._subplot && gd._fullLayout.map._subplot.map;
-  const st = m && m.getStyle && m.getStyle();
-  return !!(st && st.layers && st.layers.some(l => l.id.endsWith('-fill')) && m.loaded());
+  if (!gd || !gd.data || !gd.data.length || !gd._fullLayout || !gd._fullLayout.geo) return false;
+  return gd.querySelectorAll('.choroplethlocation').length > 0;
 }"""
 MAP_STATE = """() => { const gd = document.querySelector('#muni-map .js-plotly-plot');
-  return {n: gd.data[0].locations.length, codes: gd.data[0].locations.slice(0, 400), zoom: gd.layout.map.zoom,
+  const lat = gd._fullLayout.geo.lataxis.range;
+  return {n: gd.data[0].locations.length, codes: gd.data[0].locations.slice(0, 400), lat_span: lat[1] - lat[0],
+          paths: gd.querySelectorAll('.choroplethlocation').length,
           title: gd.layout.title.text, z0: gd.data[0].z[0]}; }"""
 
 
@@ -43,6 +43,7 @@ def test_page_loads_and_map_is_drawn(page, live_url):
     page.goto(live_url + "/municipalities")
     state = _map(page)
     assert state["n"] == 1741  # every municipality of Japan
+    assert state["paths"] == 1741  # each drawn (its boundary found in the file)
     assert page.locator("h1").inner_text() == "市区町村を比べる"
     main = page.inner_text("main")
     assert "出典：" in main and "住民基本台帳" in main and "国土数値情報" in main
@@ -64,7 +65,7 @@ def test_changing_prefecture_updates_map_and_url(page, live_url):
     )
     after = _map(page)
     assert after["n"] == 62 and all(c.startswith("13") for c in after["codes"])
-    assert after["zoom"] > before["zoom"] + 2  # zoomed to the prefecture
+    assert after["lat_span"] < before["lat_span"] / 4  # zoomed to the prefecture
     expect(page.locator("#muni-ranking .gtitle").first).to_contain_text("東京都")
     expect(page.locator("#muni-grid .ag-row").first).to_contain_text("13")
     # A change of mode patches the colours of the same municipalities.

@@ -128,10 +128,10 @@ def test_prefecture_filter_and_ranks(vm):
 def test_render_full_figure_and_patch(vm):
     fig, ranking, table, info, state = vm.muni_render("pop_all_65plus", "13", "share", "ja")
     trace = fig["data"][0]
-    assert trace["type"] == "choroplethmap"
+    assert trace["type"] == "choropleth"
     assert trace["geojson"] == "/geo/municipalities.geojson"
     assert trace["featureidkey"] == "properties.muni_code_5"
-    assert fig["layout"]["map"]["style"] == "white-bg"
+    assert fig["layout"]["geo"]["visible"] is False  # no base map: nothing fetched from a CDN
     raw = raw_counts()
     codes = trace["locations"]
     assert codes and all(c.startswith("13") for c in codes)
@@ -144,9 +144,11 @@ def test_render_full_figure_and_patch(vm):
     assert state == {"indicator": "pop_all_65plus", "pref": "13", "mode": "share", "lang": None}
     cites = " ".join(str(p.children) for p in info)
     assert "住民基本台帳" in cites and "国土数値情報" in cites and "2023年1月1日" in cites
-    # Zoomed to Tokyo's mainland: 東京駅 inside the view box, 小笠原 (27°N) outside and announced.
-    view = fig["layout"]["map"]
-    assert view["zoom"] > 7 and 35.5 < view["center"]["lat"] < 35.9
+    # Zoomed to Tokyo's mainland: 東京駅 (139.767°E, 35.681°N) inside the view box, 小笠原 (27°N) outside and
+    # announced.
+    (lon0, lon1), (lat0, lat1) = fig["layout"]["geo"]["lonaxis"]["range"], fig["layout"]["geo"]["lataxis"]["range"]
+    assert lon0 < 139.767 < lon1 and lat0 < 35.681 < lat1
+    assert lat0 > 34.0 and lon1 - lon0 < 3  # not the islands 1,000 km south
     assert any("離島" in str(p.children) for p in info)
 
     # The browser shows Tokyo (its state store says so): a change of mode patches colours only.

@@ -1,0 +1,124 @@
+"""The partial plotly.js bundle of the prefecture pages: shipped file, provenance, and how the app serves it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.conftest import REPO
+
+VENDOR = REPO / "kpidash" / "vendor" / "plotly"
+BUNDLE = VENDOR / "plotly-kpidash.min.js"
+
+
+def _plotly_python_bundle() -> Path:
+    import plotly
+
+    return Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
+
+
+def test_bundle_provenance_matches_the_file():
+    prov = json.loads((VENDOR / "provenance.json").read_text(encoding="utf-8"))
+    data = BUNDLE.read_bytes()
+    assert prov["sha256"] == hashlib.sha256(data).hexdigest()
+    assert prov["bytes"] == len(data)
+    assert prov["traces"] == ["scatter", "bar", "choropleth"]
+    # The same plotly.js version as the full bundle of the plotly Python package (read from that file's banner).
+    full_banner = _plotly_python_bundle().read_text(encoding="utf-8")[:200]
+    full_version = re.search(r"plotly\.js v(\d+\.\d+\.\d+)", full_banner)
+    assert full_version is not None
+    assert prov["plotly_js"]["version"] == full_version.group(1) == "4.1.1"
+    assert data[:200].decode().count(f"v{full_version.group(1)}") == 1
+    assert "MIT" in (VENDOR / "LICENSE").read_text(encoding="utf-8")
+    # The recipe is in the repository, pinned by a lock file.
+    lock = json.loads((REPO / "frontend" / "plotly" / "package-lock.json").read_text(encoding="utf-8"))
+    assert lock["packages"]["node_modules/plotly.js"]["version"] == "4.1.1"
+    assert lock["packages"]["node_modules/plotly.js"]["integrity"] == prov["plotly_js"]["npm_integrity"]
+
+
+def test_bundle_is_much_smaller_and_not_auto_loaded():
+    assert BUNDLE.stat().st_size < 0.35 * _plotly_python_bundle().stat().st_size
+    # Dash adds every .js under assets/ to every page: the bundle must not be there.
+    assert not [p for p in (REPO / "assets").rglob("*.js") if "plotly" in p.name.lower()]
+
+
+@pytest.fixture()
+def served(use_warehouse: Path) -> tuple[Any, dict[str, Any]]:
+    from dash import dcc
+
+    import app as app_module
+
+    stores = [c for c in app_module.app.layout.children if isinstance(c, dcc.Store) and c.id == app_module.PLOTLY_STORE]
+    assert len(stores) == 1
+    return app_module.app.server.test_client(), stores[0].data
+
+
+def _get(client: Any, url: str, **headers: str) -> Any:
+    resp = client.get(url, headers=headers)
+    resp.get_data()
+    resp.close()
+    return resp
+
+
+def test_partial_bundle_is_served_fingerprinted_and_cached(served):
+    client, cfg = served
+    digest = hashlib.sha256(BUNDLE.read_bytes()).hexdigest()[:12]
+    assert cfg["url"] == f"/_kpidash/plotly/plotly-kpidash.{digest}.min.js"
+    resp = _get(client, cfg["url"], **{"Accept-Encoding": "identity"})
+    assert resp.status_code == 200
+    assert resp.get_data() == BUNDLE.read_bytes()
+    assert resp.headers["Cache-Control"] == "public, max-age=31536000, immutable"
+    assert resp.mimetype in ("application/javascript", "text/javascript")
+    assert _get(client, cfg["url"], **{"Accept-Encoding": "br"}).headers.get("Content-Encoding") == "br"
+    assert _get(client, cfg["url"], **{"If-None-Match": f'"{digest}"'}).status_code == 304
+    # A page opened before an upgrade asks for the previous build: it gets the current one, revalidated.
+    old = _get(client, "/_kpidash/plotly/plotly-kpidash.000000000000.min.js", **{"Accept-Encoding": "identity"})
+    assert old.status_code == 200 and old.headers["Cache-Control"] == "no-cache"
+    assert _get(client, "/_kpidash/plotly/other.js").status_code == 404
+
+
+def test_the_shell_points_dcc_graph_at_the_partial_bundle(served):
+    import app as app_module
+
+    _, cfg = served
+    assert app_module.PLOTLY_LOADER.count("window._dashPlotlyJSURL = cfg.url;") == 1
+    assert set(cfg) == {"url", "topojsonName", "topojson"}
+
+
+def _trace_types_in_code() -> dict[str, set[str]]:
+    """Trace types the app's figure code builds: go.<Trace>(...) constructors and "type": "<trace>" in dict figures
+    (only names that are plotly trace types), per file of kpidash/ and pages/."""
+    import plotly.graph_objects as go
+    from plotly.basedatatypes import BaseTraceType
+
+    classes = {
+        name: obj().type
+        for name in dir(go)
+        if isinstance(obj := getattr(go, name), type) and issubclass(obj, BaseTraceType) and obj is not BaseTraceType
+    }
+    trace_types = set(classes.values())
+    found: dict[str, set[str]] = {}
+    for path in [*(REPO / "kpidash").rglob("*.py"), *(REPO / "pages").rglob("*.py")]:
+        text = path.read_text(encoding="utf-8")
+        used = {classes[m] for m in re.findall(r"\bgo\.([A-Z]\w*)\(", text) if m in classes}
+        used |= {t for t in re.findall(r"[\"']type[\"']\s*:\s*[\"'](\w+)[\"']", text) if t in trace_types}
+        used |= {f"px.{m}" for m in re.findall(r"\bpx\.(\w+)\(", text)}  # plotly express: not checked, not allowed
+        if used:
+            found[str(path.relative_to(REPO))] = used
+    return found
+
+
+def test_every_trace_type_the_app_draws_is_in_the_partial_bundle():
+    """dcc.Graph loads the partial bundle on every page: a trace type outside it (a pie, a MapLibre choroplethmap…)
+    would not be drawn. Rebuild the bundle with that trace (frontend/plotly) if a figure needs one."""
+    prov = json.loads((VENDOR / "provenance.json").read_text(encoding="utf-8"))
+    found = _trace_types_in_code()
+    assert found, "no figure code found"
+    assert "kpidash/figures.py" in found and "kpidash/figures_map.py" in found
+    outside = {f: sorted(t - set(prov["traces"])) for f, t in found.items() if t - set(prov["traces"])}
+    assert outside == {}, f"trace types not in the partial plotly.js bundle: {outside}"
