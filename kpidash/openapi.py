@@ -7,7 +7,7 @@ from typing import Any
 
 from kpidash import exports
 
-API_VERSION = "1.1.0"
+API_VERSION = "1.2.0"
 
 _ID_PATTERN = "^[A-Za-z0-9_]{1,64}(,[A-Za-z0-9_]{1,64})*$"
 _REGION_PATTERN = "^[A-Za-z0-9]{1,8}(,[A-Za-z0-9]{1,8})*$"
@@ -57,6 +57,115 @@ def _data_operation(fmt: str, summary: str, ok: dict[str, Any], extra_params: Se
     }
 
 
+def _query(name: str, description: str, schema: dict[str, Any], example: Any = None) -> dict[str, Any]:
+    p: dict[str, Any] = {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
+    if example is not None:
+        p["example"] = example
+    return p
+
+
+def _chart_parameters() -> list[dict[str, Any]]:
+    """Parameters of /api/v1/chart.{png,svg}: ``page`` and the URL parameters of that page."""
+    from kpidash import chart_images  # local: chart_images sets plotly.io defaults on import
+
+    year = {"type": "string", "pattern": "^[0-9]{4}$"}
+    codes = {"type": "string", "pattern": _REGION_PATTERN, "maxLength": 200}
+    return [
+        {
+            "name": "page",
+            "in": "query",
+            "required": True,
+            "description": "The page whose chart to draw; the other parameters are those of that page's URL.",
+            "schema": {"type": "string", "enum": ["compare", "trends", "region"]},
+            "example": "compare",
+        },
+        _query(
+            "indicator",
+            "compare, trends: indicator id from /api/v1/indicators (default gdp_nominal, as the pages)",
+            {"type": "string", "pattern": "^[A-Za-z0-9_]{1,64}$"},
+            "gdp_nominal",
+        ),
+        _query(
+            "period",
+            "compare: year of the cross-section (default: the latest); a year without data gives 404",
+            year,
+            "2022",
+        ),
+        _query(
+            "mode",
+            "compare: value, per_capita or growth; trends: also index. per_capita only for additive measures (400).",
+            {"type": "string", "enum": ["value", "per_capita", "growth", "index"], "default": "value"},
+        ),
+        _query("view", "compare: map or bar (the table view has no chart)", {"type": "string", "enum": ["map", "bar"]}),
+        _query(
+            "highlight",
+            "compare: prefecture codes 01–47 to outline (at most 12)",
+            codes,
+            "13,27",
+        ),
+        _query("sort", "compare, bar view: by value or by JIS code", {"type": "string", "enum": ["value", "code"]}),
+        _query(
+            "regions",
+            "trends: region codes 00, TKY, NTK, 01–47 (at most 12; default 00,TKY,NTK)",
+            codes,
+            "00,TKY,NTK,13",
+        ),
+        _query("base", "trends, index mode: base year = 100 (default: the first year); no data → 404", year),
+        _query("region", "region: prefecture code 01–47 (required for page=region)", codes, "13"),
+        _query("theme", "region: theme as on the page (default 経済・雇用); unknown → 404", {"type": "string"}),
+        _query("lang", "ja (default) or en: labels of the chart", {"type": "string", "enum": ["ja", "en"]}),
+        _query(
+            "width",
+            f"image width in px, {chart_images.MIN_WIDTH}–{chart_images.MAX_WIDTH} (default {chart_images.DEFAULT_WIDTH})",
+            {"type": "integer", "minimum": chart_images.MIN_WIDTH, "maximum": chart_images.MAX_WIDTH},
+        ),
+        _query(
+            "height",
+            f"image height in px, {chart_images.MIN_HEIGHT}–{chart_images.MAX_HEIGHT}, including the 出典 strip "
+            "(default: the chart's height on the page plus the strip)",
+            {"type": "integer", "minimum": chart_images.MIN_HEIGHT, "maximum": chart_images.MAX_HEIGHT},
+        ),
+    ]
+
+
+def _chart_operation(fmt: str, mimetype: str) -> dict[str, Any]:
+    return {
+        "get": {
+            "operationId": f"chart_{fmt}",
+            "tags": ["charts"],
+            "summary": f"A page's chart as {fmt.upper()}, drawn on the server, with the 出典 line",
+            "description": (
+                "The very figure the page draws for the same URL parameters (compare: map or ranking; trends: lines; "
+                "region: every indicator of a theme), drawn by kaleido on a headless Chromium, with the "
+                "「出典：…を加工して作成」 line of the sources used in a strip at the bottom. Parameters are checked "
+                "strictly: 400 naming the parameter (unknown or repeated parameter, malformed value, out-of-range "
+                "size), 404 for an unknown indicator, region or theme or a period without data. 503 when the "
+                "server cannot draw images (Chromium missing or failing); the data endpoints still work then."
+            ),
+            "parameters": _chart_parameters(),
+            "responses": {
+                "200": {
+                    "description": f"{fmt.upper()} image",
+                    "headers": {
+                        "Content-Disposition": {
+                            "description": 'attachment; filename="kpidash_<indicator>_<period>_<mode>_<view>.'
+                            + fmt
+                            + '" (compare), "kpidash_<indicator>_<regions>_<mode>.'
+                            + fmt
+                            + '" (trends), "kpidash_region_<code>.'
+                            + fmt
+                            + '" with the theme in filename* (region)',
+                            "schema": {"type": "string"},
+                        }
+                    },
+                    "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}},
+                },
+                **_errors(400, 404, 503),
+            },
+        }
+    }
+
+
 def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str, Any]:
     """The OpenAPI document. ``kpi_fields`` are the public KPI fields of /kpis (kept in kpidash.api)."""
     doc: dict[str, Any] = {
@@ -77,6 +186,7 @@ def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str,
             {"name": "kpis", "description": "KPI status computed from the warehouse"},
             {"name": "catalogue", "description": "Indicators and regions"},
             {"name": "data", "description": "Observations in long format (EBPM exports)"},
+            {"name": "charts", "description": "Chart images (PNG, SVG) of the pages, drawn on the server"},
             {"name": "meta", "description": "This document"},
         ],
         "paths": {
@@ -152,6 +262,8 @@ def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str,
                     "application/zip",
                 ),
             ),
+            "/api/v1/chart.png": _chart_operation("png", "image/png"),
+            "/api/v1/chart.svg": _chart_operation("svg", "image/svg+xml"),
             "/api/v1/openapi.json": {
                 "get": {
                     "operationId": "openapi",
@@ -236,7 +348,10 @@ def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str,
                     "content": {"application/json": {"schema": _ref("schemas", "Error")}},
                 },
                 "Unavailable": {
-                    "description": "The data service failed (e.g. the warehouse is missing); never caused by input",
+                    "description": (
+                        "The data service failed (e.g. the warehouse is missing), or, for chart images, the headless "
+                        "Chromium that draws them; never caused by input"
+                    ),
                     "content": {"application/json": {"schema": _ref("schemas", "Error")}},
                 },
             },
@@ -252,6 +367,7 @@ def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str,
                         "allowed": {"type": "array", "items": {"type": "string"}},
                         "limit": {"type": "integer"},
                         "rows": {"type": "integer"},
+                        "kind": {"type": "string", "description": "What failed (503 only)"},
                     },
                 },
                 "Kpi": {

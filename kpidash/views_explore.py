@@ -9,8 +9,9 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
 
-from kpidash import compute, config, figures, queries, service
+from kpidash import compute, config, figures, memo, queries, service
 from kpidash.components import chart, data_table, metadata_panel, status_badge
+from kpidash.downloads import DataQuery, chunks, download_bar
 from kpidash.formatting import format_number, period_label
 
 AGGREGATES = [config.NATIONAL_CODE, config.TOKYO_AREA_CODE, config.OUTSIDE_TOKYO_AREA_CODE]
@@ -82,15 +83,33 @@ def _plabel(period: Any, period_type: str, lang: str) -> str:
     return period_label(int(period), period_type, lang) if period_type else str(int(period))
 
 
+def _lines_of(panel: pd.DataFrame, lang: str) -> dict[str, tuple[str, list[tuple[Any, Any]]]]:
+    """region code → (name, [(period, value), …] sorted by period), in the order the lines appear (plain Python:
+    a pandas groupby per line costs more than the whole chart)."""
+    col = _name_col(lang)
+    names = panel[col].tolist() if col in panel else [""] * len(panel)
+    out: dict[str, tuple[str, list[tuple[Any, Any]]]] = {}
+    for code, name, period, value in zip(
+        panel["region_code"].tolist(), names, panel["period"].tolist(), panel["value"].tolist(), strict=True
+    ):
+        out.setdefault(str(code), (str(name), []))[1].append((period, value))
+    for _, points in out.values():
+        points.sort(key=lambda pv: pv[0])
+    return out
+
+
+def _is_gap(v: Any) -> bool:
+    return v is None or (isinstance(v, float) and v != v)
+
+
 def _series_summary(panel: pd.DataFrame, unit: str, decimals: int, period_type: str, lang: str) -> str:
     """One sentence per chart of lines: each line's first and last observed value."""
     parts = []
-    for _, df in panel.groupby("region_code", sort=False):
-        df = df.dropna(subset=["value"]).sort_values("period")
-        if df.empty:
+    for name, points in _lines_of(panel, lang).values():
+        observed = [(p, v) for p, v in points if not _is_gap(v)]
+        if not observed:
             continue
-        name = str(df[_name_col(lang)].iloc[0]) if _name_col(lang) in df else ""
-        (p0, v0), (p1, v1) = (df[["period", "value"]].iloc[i] for i in (0, -1))
+        (p0, v0), (p1, v1) = observed[0], observed[-1]
         a, b = format_number(v0, decimals), format_number(v1, decimals)
         pa, pb = _plabel(p0, period_type, lang), _plabel(p1, period_type, lang)
         parts.append(t(f"{name}は{pa}の{a}から{pb}の{b}", f"{name} from {a} ({pa}) to {b} ({pb})", lang))
@@ -102,12 +121,15 @@ def _series_summary(panel: pd.DataFrame, unit: str, decimals: int, period_type: 
 
 
 def _series_table(panel: pd.DataFrame, decimals: int, period_type: str, lang: str) -> html.Details:
-    """Lines of a chart as a table: one row per period, one column per line."""
-    table = panel.pivot_table(index="period", columns="region_code", values="value")
-    table = table[[c for c in dict.fromkeys(panel["region_code"]) if c in table.columns]]  # the lines' order
-    names = panel.drop_duplicates("region_code").set_index("region_code")[_name_col(lang)]
-    headers = [t("期間", "Period", lang), *[str(names.get(c, c)) for c in table.columns]]
-    rows = [[_plabel(p, period_type, lang), *[format_number(v, decimals) for v in row]] for p, row in table.iterrows()]
+    """Lines of a chart as a table: one row per period, one column per line (a gap where a line has no value)."""
+    lines = _lines_of(panel, lang)
+    by_line = {code: {p: v for p, v in points if not _is_gap(v)} for code, (_, points) in lines.items()}
+    shown = [code for code in lines if by_line[code]]  # a line with no value at all gets no column
+    periods = sorted({p for code in shown for p in by_line[code]})
+    headers = [t("期間", "Period", lang), *[lines[c][0] or c for c in shown]]
+    rows = [
+        [_plabel(p, period_type, lang), *[format_number(by_line[c].get(p), decimals) for c in shown]] for p in periods
+    ]
     return data_table(headers, rows, lang)
 
 
@@ -181,26 +203,25 @@ def transformed_cross(indicator_id: str, period: int, mode: str) -> tuple[pd.Dat
     return cross, unit
 
 
-def compare_body(
-    indicator_id: str, period: int | None, mode: str, highlight: list[str], view: str, sort: str, lang: str
-) -> tuple[list[Any], dict[str, Any]]:
-    ind = queries.indicator(indicator_id)
-    if ind is None:
-        return [html.P(t("指標が見つかりません。", "Unknown indicator.", lang))], {}
-    periods = queries.periods(indicator_id)
-    period = period if period in periods else (periods[-1] if periods else None)
-    if period is None:
-        return [html.P(t("データがありません。", "No data.", lang))], {}
-    if mode == "per_capita" and not ind["additive"]:
-        mode = "value"
-    cross, unit = transformed_cross(indicator_id, period, mode)
+Benchmarks = dict[str, tuple[str, float]]
+
+
+def _no_cross_message(lang: str) -> str:
+    return t("この期間・表示方法のデータはありません。", "No data for this period and mode.", lang)
+
+
+def compare_data(
+    ind: dict[str, Any], period: int, mode: str, highlight: list[str], lang: str
+) -> tuple[pd.DataFrame, str, str, Benchmarks]:
+    """What the /compare chart shows for valid inputs: the cross-section in the mode, its unit, the chart title and
+    the benchmarks (全国, 東京圏, 東京圏以外 where they exist, and the median of the highlighted or of all 47)."""
+    cross, unit = transformed_cross(str(ind["indicator_id"]), period, mode)
     name = ind["name_ja"] if lang == "ja" else ind["name_en"]
     plabel = period_label(period, ind["period_type"], lang)
     title = f"{name}（{plabel}、{MODE_LABELS[mode][0 if lang == 'ja' else 1]}）"
+    bench: Benchmarks = {}
     if cross.empty:
-        msg = t("この期間・表示方法のデータはありません。", "No data for this period and mode.", lang)
-        return [chart(dcc.Graph(figure=figures.empty(msg)), title, msg, "compare-graph")], {}
-    bench: dict[str, tuple[str, float]] = {}
+        return cross, unit, title, bench
     for code in AGGREGATES:
         row = cross[cross["region_code"] == code]
         if not row.empty:
@@ -217,18 +238,85 @@ def compare_body(
             ),
             med,
         )
+    return cross, unit, title, bench
+
+
+def compare_figure(
+    ind: dict[str, Any],
+    cross: pd.DataFrame,
+    unit: str,
+    title: str,
+    bench: Benchmarks,
+    mode: str,
+    highlight: list[str],
+    view: str,
+    sort: str,
+    lang: str,
+) -> Any:
+    """The /compare chart (``view`` 'map' or 'bar'), from :func:`compare_data`. The page and the chart images of
+    /api/v1/chart.{png,svg} both draw this figure."""
+    if cross.empty:
+        return figures.empty(_no_cross_message(lang))
+    if view == "map":
+        return figures.choropleth(cross, title, unit, highlight, lang)
+    # Sums (全国, 東京圏) are not on the scale of one prefecture's count: draw them only for comparable measures.
+    comparable = mode != "value" or not ind["additive"]
+    drawn = bench if comparable else {k: v for k, v in bench.items() if k == "peer"}
+    return figures.ranking_bar(cross, title, unit, highlight, drawn, sort, lang)
+
+
+ALL_REGIONS = [*AGGREGATES, *config.PREFECTURE_CODES]
+
+
+def series_ids(indicator_id: str, mode: str) -> list[str]:
+    """The indicator, and the population it is divided by in the per-capita mode (to reproduce the numbers)."""
+    return [indicator_id, *([compute.PER_CAPITA_DENOMINATOR] if mode == "per_capita" else [])]
+
+
+def _compare_downloads(
+    indicator_id: str, period: int, mode: str, highlight: list[str], view: str, sort: str, lang: str
+) -> html.Div:
+    ids = series_ids(indicator_id, mode)
+    chart_q = {
+        "page": "compare",
+        "indicator": indicator_id,
+        "period": period,
+        "mode": mode,
+        "view": view,
+        "highlight": ",".join(highlight),
+        "sort": sort,
+        "lang": lang if lang == "en" else None,
+    }
+    return download_bar(
+        t("ダウンロード（表示中の期間・全地域）:", "Download (this period, all regions):", lang),
+        lang,
+        "compare",
+        data=DataQuery(ids, ALL_REGIONS, period, period),
+        full=DataQuery(ids, ALL_REGIONS),
+        chart=chart_q if view in ("map", "bar") else None,
+    )
+
+
+def compare_body(
+    indicator_id: str, period: int | None, mode: str, highlight: list[str], view: str, sort: str, lang: str
+) -> tuple[list[Any], dict[str, Any]]:
+    ind = queries.indicator(indicator_id)
+    if ind is None:
+        return [html.P(t("指標が見つかりません。", "Unknown indicator.", lang))], {}
+    periods = queries.periods(indicator_id)
+    period = period if period in periods else (periods[-1] if periods else None)
+    if period is None:
+        return [html.P(t("データがありません。", "No data.", lang))], {}
+    if mode == "per_capita" and not ind["additive"]:
+        mode = "value"
+    cross, unit, title, bench = compare_data(ind, period, mode, highlight, lang)
+    if cross.empty:
+        fig = compare_figure(ind, cross, unit, title, bench, mode, highlight, view, sort, lang)
+        return [chart(dcc.Graph(figure=fig), title, _no_cross_message(lang), "compare-graph")], {}
     decimals = int(ind["decimals"]) if mode == "value" else 1
     if view in ("map", "bar"):
-        if view == "map":
-            fig, kind = figures.choropleth(cross, title, unit, highlight, lang), t("地図", "Map", lang)
-        else:
-            # Sums (全国, 東京圏) are not on the scale of one prefecture's count: draw them only for comparable measures.
-            comparable = mode != "value" or not ind["additive"]
-            drawn = bench if comparable else {k: v for k, v in bench.items() if k == "peer"}
-            fig, kind = (
-                figures.ranking_bar(cross, title, unit, highlight, drawn, sort, lang),
-                t("ランキング", "Ranking", lang),
-            )
+        fig = compare_figure(ind, cross, unit, title, bench, mode, highlight, view, sort, lang)
+        kind = t("地図", "Map", lang) if view == "map" else t("ランキング", "Ranking", lang)
         body: Any = chart(
             dcc.Graph(
                 figure=fig,
@@ -253,26 +341,7 @@ def compare_body(
         [html.Li(f"{label}: {format_number(v, decimals)} {unit}") for label, v in bench.values()],
         className="bench-list",
     )
-    q = {
-        "indicators": indicator_id,
-        "regions": ",".join([*AGGREGATES, *config.PREFECTURE_CODES]),
-        "from": period,
-        "to": period,
-    }
-    downloads = html.Div(
-        [
-            html.Span(t("ダウンロード（表示中の期間・全地域）:", "Download (this period, all regions):", lang)),
-            html.A("CSV", href=f"/api/v1/data.csv?{urlencode(q)}", download=""),
-            html.A("Excel", href=f"/api/v1/data.xlsx?{urlencode(q)}", download=""),
-            html.A(
-                t("全期間CSV", "Full series CSV", lang),
-                href=f"/api/v1/data.csv?{urlencode({**q, 'from': '', 'to': ''})}".replace("&from=&to=", ""),
-                download="",
-            ),
-            html.A("ZIP", href=f"/api/v1/data.zip?{urlencode(q)}", download=""),
-        ],
-        className="downloads",
-    )
+    downloads = _compare_downloads(indicator_id, period, mode, highlight, view, sort, lang)
     notes = []
     if mode == "per_capita":
         notes.append(
@@ -342,21 +411,31 @@ def data_grid(cross: pd.DataFrame, unit: str, decimals: int, lang: str) -> dag.A
             "suppressColumnMoveAnimation": True,
             "animateRows": False,
         },
-        className="ag-theme-alpine",
+        # AG Grid draws flex columns at 200 px in its first frame and at their flex widths in the next, moving the
+        # columns after them (CLS 0.17): kpi-grid-hold keeps the cells hidden until the columns fill the grid's width
+        # (assets/app.js, assets/style.css).
+        className="ag-theme-alpine kpi-grid-hold",
         # The grid's height before its script has drawn it (alpine: 48 px header, 42 px rows), so the page below
         # does not jump (CLS).
         style={"width": "100%", "minHeight": f"{48 + 42 * len(rows) + 2}px"},
     )
 
 
-def trends_body(indicator_id: str, regions: list[str], mode: str, base: int | None, lang: str) -> list[Any]:
-    ind = queries.indicator(indicator_id)
-    if ind is None:
-        return [html.P(t("指標が見つかりません。", "Unknown indicator.", lang))]
-    regions = regions or ["00", "TKY", "NTK"]
+DEFAULT_TREND_REGIONS = ["00", "TKY", "NTK"]
+
+
+def trends_data(
+    ind: dict[str, Any], regions: list[str], mode: str, base: int | None
+) -> tuple[pd.DataFrame, str, str, int | None]:
+    """The lines of the /trends chart for valid inputs, in the lines' order: (panel, unit, the mode drawn — 'value'
+    for per capita of a non-additive measure —, the base year drawn in the index mode)."""
+    indicator_id = str(ind["indicator_id"])
     panel = queries.panel([indicator_id], regions)
     unit = str(ind["unit"])
-    if mode == "per_capita" and ind["additive"]:
+    drawn_base: int | None = None
+    if mode == "per_capita" and not ind["additive"]:
+        mode = "value"
+    if mode == "per_capita":
         pop = queries.panel([compute.PER_CAPITA_DENOMINATOR], regions)
         vals = compute.per_capita(panel[["region_code", "period", "value"]], pop[["region_code", "period", "value"]])
         panel = panel.drop(columns=["value"]).merge(
@@ -376,15 +455,23 @@ def trends_body(indicator_id: str, regions: list[str], mode: str, base: int | No
                 idx[["region_code", "period", "value"]], on=["region_code", "period"]
             )
             unit = f"{base}=100"
+            drawn_base = base
     order = {c: i for i, c in enumerate(regions)}
     panel = panel.sort_values(["region_code", "period"], key=lambda s: s.map(order) if s.name == "region_code" else s)
-    name = ind["name_ja"] if lang == "ja" else ind["name_en"]
+    return panel, unit, mode, drawn_base
+
+
+def _no_trend_message(lang: str) -> str:
+    return t("選んだ地域・表示方法のデータはありません。", "No data for this selection.", lang)
+
+
+def trends_figure(ind: dict[str, Any], panel: pd.DataFrame, unit: str, lang: str) -> Any:
+    """The /trends chart from :func:`trends_data`; the page and /api/v1/chart.{png,svg} both draw this figure."""
     if panel.empty:
-        msg = t("選んだ地域・表示方法のデータはありません。", "No data for this selection.", lang)
-        return [chart(dcc.Graph(figure=figures.empty(msg)), name, msg, "trends-graph")]
-    fig = figures.lines(
+        return figures.empty(_no_trend_message(lang))
+    return figures.lines(
         panel,
-        name,
+        ind["name_ja"] if lang == "ja" else ind["name_en"],
         unit,
         t(
             "年度" if ind["period_type"] == "fiscal_year" else "年",
@@ -393,6 +480,39 @@ def trends_body(indicator_id: str, regions: list[str], mode: str, base: int | No
         ),
         lang,
     )
+
+
+def _trends_downloads(indicator_id: str, regions: list[str], mode: str, base: int | None, lang: str) -> html.Div:
+    ids = series_ids(indicator_id, mode)
+    chart_q = {
+        "page": "trends",
+        "indicator": indicator_id,
+        "regions": ",".join(regions),
+        "mode": mode,
+        "base": base if mode == "index" else None,
+        "lang": lang if lang == "en" else None,
+    }
+    return download_bar(
+        t("ダウンロード（表示中の地域・全期間）:", "Download (these regions, every period):", lang),
+        lang,
+        "trends",
+        data=DataQuery(ids, regions),
+        full=DataQuery(ids, ALL_REGIONS),
+        full_label=t("全地域CSV", "All regions CSV", lang),
+        chart=chart_q,
+    )
+
+
+def trends_body(indicator_id: str, regions: list[str], mode: str, base: int | None, lang: str) -> list[Any]:
+    ind = queries.indicator(indicator_id)
+    if ind is None:
+        return [html.P(t("指標が見つかりません。", "Unknown indicator.", lang))]
+    regions = regions or DEFAULT_TREND_REGIONS
+    panel, unit, drawn_mode, drawn_base = trends_data(ind, regions, mode, base)
+    name = ind["name_ja"] if lang == "ja" else ind["name_en"]
+    fig = trends_figure(ind, panel, unit, lang)
+    if panel.empty:
+        return [chart(dcc.Graph(figure=fig), name, _no_trend_message(lang), "trends-graph")]
     decimals = 1 if mode != "value" else int(ind["decimals"])
     tbl = _series_table(panel, decimals, str(ind["period_type"]), lang)
     missing = [c for c in regions if c not in set(panel["region_code"])]
@@ -421,6 +541,7 @@ def trends_body(indicator_id: str, regions: list[str], mode: str, base: int | No
             tbl,
         ),
         *notes,
+        _trends_downloads(indicator_id, regions, drawn_mode, drawn_base, lang),
         metadata_panel(ind, lang),
     ]
 
@@ -475,6 +596,58 @@ def _spine_summary(sub: pd.DataFrame, name: str, lang: str) -> str:
     )
 
 
+def region_theme(region_code: str, theme: str | None) -> tuple[pd.DataFrame, list[str], str]:
+    """The /region chart's rows: each indicator of the theme (default 経済・雇用) at its latest period with 47
+    prefectures, with the distribution over the prefectures; and every theme with data for the prefecture."""
+    profile = queries.latest_profile(region_code)
+    themes = [str(x) for x in sorted(profile["theme"].unique())]
+    if not themes:
+        return profile, [], ""
+    theme = str(theme if theme in themes else ("経済・雇用" if "経済・雇用" in themes else themes[0]))
+    return profile[profile["theme"] == theme], themes, theme
+
+
+def region_figure(sub: pd.DataFrame, lang: str) -> Any:
+    """The /region spine chart from :func:`region_theme` (page and /api/v1/chart.{png,svg})."""
+    return figures.spine(sub, lang)
+
+
+def region_chart_title(name: str, theme: str, lang: str) -> str:
+    return t(f"{name}：全指標の位置（分野: {theme}）", f"{name}: position on every indicator ({theme})", lang)
+
+
+def _region_downloads(region_code: str, theme: str, sub: pd.DataFrame, lang: str) -> list[html.Div]:
+    """Links for the theme on screen: its indicators at the periods shown for 全国 and the 47 prefectures (the
+    chart places the prefecture among them), one request per period and per 20 indicators (the API's limit)."""
+    regions = [config.NATIONAL_CODE, *config.PREFECTURE_CODES]
+    groups = [
+        (int(period), part)
+        for period, rows in sub.groupby("period", sort=True)
+        for part in chunks([str(i) for i in rows["indicator_id"]])
+    ]
+    chart_q = {"page": "region", "region": region_code, "theme": theme, "lang": lang if lang == "en" else None}
+    bars = []
+    for n, (period, ids) in enumerate(groups):
+        label = t(
+            f"ダウンロード（期間{period}の{len(ids)}指標、全国・47都道府県）:",
+            f"Download ({len(ids)} indicators, {period}, Japan and 47 prefectures):",
+            lang,
+        )
+        bars.append(
+            download_bar(
+                label,
+                lang,
+                f"region-{n}",
+                data=DataQuery(ids, regions, period, period),
+                full=DataQuery(ids, regions),
+                chart=chart_q if len(groups) == 1 else None,
+            )
+        )
+    if len(groups) > 1:
+        bars.append(download_bar(t("グラフ画像:", "Chart image:", lang), lang, "region-chart", chart=chart_q))
+    return bars
+
+
 def region_body(region_code: str, theme: str | None, lang: str) -> tuple[list[Any], list[str], str]:
     regs = queries.regions("prefecture").set_index("region_code")
     if region_code not in regs.index:
@@ -488,10 +661,7 @@ def region_body(region_code: str, theme: str | None, lang: str) -> tuple[list[An
         )
     r = regs.loc[region_code]
     name = r["name_ja"] if lang == "ja" else r["name_en"]
-    profile = queries.latest_profile(region_code)
-    themes = [str(x) for x in sorted(profile["theme"].unique())]
-    theme = str(theme if theme in themes else ("経済・雇用" if "経済・雇用" in themes else themes[0]))
-    sub = profile[profile["theme"] == theme]
+    sub, themes, theme = region_theme(region_code, theme)
     peers, reason = peer_group(region_code)
     peer_links = html.Ul(
         [
@@ -558,8 +728,8 @@ def region_body(region_code: str, theme: str | None, lang: str) -> tuple[list[An
                 className="small",
             ),
             chart(
-                dcc.Graph(figure=figures.spine(sub, lang), id="region-spine", config={"displaylogo": False}),
-                t(f"{name}：全指標の位置（分野: {theme}）", f"{name}: position on every indicator ({theme})", lang),
+                dcc.Graph(figure=region_figure(sub, lang), id="region-spine", config={"displaylogo": False}),
+                region_chart_title(name, theme, lang),
                 _spine_summary(sub, name, lang),
                 "region-spine",
                 html.Details(
@@ -594,6 +764,7 @@ def region_body(region_code: str, theme: str | None, lang: str) -> tuple[list[An
                     open=False,
                 ),
             ),
+            *_region_downloads(region_code, theme, sub, lang),
         ],
         themes,
         theme,
@@ -828,6 +999,7 @@ def lang_from_search(search: str | None) -> str:
     return "en" if q.get("lang", ["ja"])[0] == "en" else "ja"
 
 
+@memo.per_warehouse()
 def compare_view(
     indicator: Any, period: Any, mode: Any, highlight: Any, view: Any, sort: Any, lang: str
 ) -> tuple[list[Any], list[dict[str, Any]], int | None, dict[str, Any]]:
@@ -854,6 +1026,7 @@ def compare_view(
     return body, opts, info.get("period"), state
 
 
+@memo.per_warehouse()
 def trends_view(indicator: Any, regions: Any, mode: Any, base: Any, lang: str) -> tuple[list[Any], dict[str, Any]]:
     ind = valid_indicator(indicator)
     allowed = {*config.PREFECTURE_CODES, *config.AGGREGATE_CODES}
