@@ -21,7 +21,8 @@ DRAWN_JS = """([gid, isMap]) => {
   const gd = document.querySelector('#' + gid + ' .js-plotly-plot') || document.getElementById(gid);
   if (!gd || !gd.data || !gd.data.length || !gd._fullLayout || !gd.querySelector('.main-svg')) return false;
   if (!isMap) return !!gd.querySelector('.main-svg .trace');
-  const sp = gd._fullLayout.map && gd._fullLayout.map._subplot;
+  if (gd._fullLayout.geo) return gd.querySelectorAll('.choroplethlocation').length > 0;  // SVG map (d3-geo)
+  const sp = gd._fullLayout.map && gd._fullLayout.map._subplot;  // MapLibre map: its fill layer loaded
   const m = sp && sp.map;
   if (!m || !m.getStyle) return false;
   const st = m.getStyle();

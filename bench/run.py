@@ -41,6 +41,8 @@ from bench.views import API_CALLS, CALLBACKS, INTERACTION_PARTS, NAVIGATIONS
 REPO = Path(__file__).resolve().parent.parent
 PAYLOADS = REPO / "bench" / "payloads"
 RESULTS = REPO / "bench" / "results"
+# Views memoised by kpidash.memo (the municipality view keeps its own data caches): measured again with it off.
+UNCACHED_VIEWS = ("compare_map", "compare_bar", "compare_table", "trends")
 GEOMETRY_MARKERS = (b'"coordinates"', b'"FeatureCollection"', b'"MultiPolygon"')
 
 
@@ -174,6 +176,19 @@ def load_payloads(base_url: str, recapture: bool) -> dict[str, dict[str, Any]]:
     return {v.name: json.loads((PAYLOADS / f"{v.name}.json").read_text(encoding="utf-8")) for v in CALLBACKS}
 
 
+def _latency(c: client.Client, p: dict[str, Any], s: Settings) -> tuple[list[float], int, Any]:
+    for _ in range(s.warmup):
+        client.dash_post(c, p)
+    lat: list[float] = []
+    errors = 0
+    sample = None
+    for _ in range(s.callback_n):
+        sample = client.dash_post(c, p)
+        lat.append(sample.seconds)
+        errors += 0 if client.callback_ok(sample) else 1
+    return lat, errors, sample
+
+
 def measure_callbacks(
     port: int, payloads: dict[str, dict[str, Any]], s: Settings, report: Report
 ) -> dict[str, dict[str, Any]]:
@@ -187,15 +202,7 @@ def measure_callbacks(
                 print(f"  payload {v.name} is stale: capturing it again", flush=True)
                 browser.capture(f"http://127.0.0.1:{port}", [v], PAYLOADS)
                 p = payloads[v.name] = json.loads((PAYLOADS / f"{v.name}.json").read_text(encoding="utf-8"))
-            for _ in range(s.warmup):
-                client.dash_post(c, p)
-            lat: list[float] = []
-            errors = 0
-            sample = None
-            for _ in range(s.callback_n):
-                sample = client.dash_post(c, p)
-                lat.append(sample.seconds)
-                errors += 0 if client.callback_ok(sample) else 1
+            lat, errors, sample = _latency(c, p, s)
             assert sample is not None
             geometry = any(m in sample.raw for m in GEOMETRY_MARKERS)
             stats[v.name] = {
@@ -249,6 +256,57 @@ def measure_callbacks(
     return stats
 
 
+def measure_uncached(
+    warehouse: Path, payloads: dict[str, dict[str, Any]], s: Settings, report: Report, logdir: Path
+) -> None:
+    """The same prefecture callbacks and data API on a server started with KPIDASH_VIEW_CACHE=0: every request
+    computes its selection from the warehouse (what the first analyst to open a selection waits for)."""
+    port = server.free_port()
+    log_path = logdir / "app-nocache.log"
+    names = [v for v in CALLBACKS if v.name in UNCACHED_VIEWS]
+    with log_path.open("wb") as log:
+        proc = server.start_app(warehouse, port, log, {"KPIDASH_VIEW_CACHE": "0"})
+        try:
+            server.wait_ready(proc, port, log_path)
+            c = client.Client("127.0.0.1", port)
+            try:
+                for v in names:
+                    lat, errors, _ = _latency(c, payloads[v.name], s)
+                    p50 = client.percentile(lat, 50) * 1000
+                    report.add(
+                        f"callback_{v.name}_p95_uncached",
+                        f"callback {v.label} p95, view cache off",
+                        client.percentile(lat, 95) * 1000 if errors == 0 else None,
+                        "ms",
+                        v.target_ms,
+                        detail=f"p50 {p50:.1f} ms, n={len(lat)}, errors={errors}; KPIDASH_VIEW_CACHE=0",
+                        extra={"p50_ms": round(p50, 2), "n": len(lat), "errors": errors},
+                    )
+                key, label, path = API_CALLS[0]
+                lat = []
+                errors = 0
+                for _ in range(s.warmup):
+                    c.request("GET", path)
+                for _ in range(s.api_n):
+                    r = c.request("GET", path)
+                    lat.append(r.seconds)
+                    errors += 0 if r.status == 200 else 1
+                p50 = client.percentile(lat, 50) * 1000
+                report.add(
+                    f"{key}_p95_uncached",
+                    f"API {label} p95, view cache off",
+                    client.percentile(lat, 95) * 1000 if errors == 0 else None,
+                    "ms",
+                    25,
+                    detail=f"p50 {p50:.1f} ms, n={len(lat)}, errors={errors}; KPIDASH_VIEW_CACHE=0",
+                    extra={"p50_ms": round(p50, 2), "errors": errors},
+                )
+            finally:
+                c.close()
+        finally:
+            server.stop(proc)
+
+
 def measure_api(port: int, s: Settings, report: Report) -> None:
     c = client.Client("127.0.0.1", port)
     try:
@@ -295,6 +353,58 @@ def measure_navigation(base_url: str, s: Settings, report: Report) -> None:
                 + (f"; page errors: {r['page_errors'][:2]}" if r["page_errors"] else ""),
                 extra={"runs_s": [round(x, 3) for x in vals]},
             )
+
+
+LIGHTHOUSE_PAGES = ["/", "/compare", "/compare?view=bar", "/compare?view=table", "/trends", "/municipalities"]
+
+
+def lighthouse_rows() -> list[tuple[str, str, str, str, float | None]]:
+    """(page, id, label, unit, target) of the Lighthouse rows: performance ≥ 90 on the overview and every view of the
+    compare page, accessibility ≥ 95 everywhere (issue #8), transferred bytes for information."""
+    rows: list[tuple[str, str, str, str, float | None]] = []
+    for path in LIGHTHOUSE_PAGES:
+        key = "lighthouse_" + (path.strip("/") or "overview").replace("?view=", "_")
+        perf_target = 90.0 if path == "/" or path.startswith("/compare") else None
+        rows += [
+            (path, f"{key}_performance", f"Lighthouse performance {path}", "", perf_target),
+            (path, f"{key}_accessibility", f"Lighthouse accessibility {path}", "", 95.0),
+            (path, f"{key}_transfer", f"bytes transferred, first visit {path}", "KiB", None),
+        ]
+    return rows
+
+
+def measure_lighthouse(base_url: str, s: Settings, report: Report) -> None:
+    """Lighthouse 12.8 (desktop preset, median of 3 runs by performance) on the main pages. Full setting only (it
+    installs Lighthouse from npm into bench/.node on first use and takes a few minutes)."""
+    rows = lighthouse_rows()
+    reason = "BENCH_SMALL=1: no Lighthouse run" if s.small else None
+    if reason is None:
+        proc = subprocess.run(
+            ["bash", str(REPO / "bench" / "lighthouse.sh"), base_url, *LIGHTHOUSE_PAGES],
+            cwd=REPO,
+            env={**os.environ, "LH_RUNS": "3"},
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        if proc.returncode != 0:
+            reason = (proc.stderr.strip().splitlines() or ["lighthouse failed"])[-1]
+    if reason is not None:
+        for _, key, label, unit, target in rows:
+            report.add(key, label, None, unit, target, ">=", skipped=reason)
+        return
+    pages = {r["path"]: r for r in json.loads((RESULTS / "lighthouse.json").read_text(encoding="utf-8"))["pages"]}
+    for path, key, label, unit, target in rows:
+        r = pages[path]
+        field = {"performance": "performance", "accessibility": "accessibility", "transfer": "transfer_kib"}[
+            key.rsplit("_", 1)[1]
+        ]
+        detail = (
+            f"best practices {r['best_practices']}; TBT {r['tbt_ms']} ms, LCP {r['lcp_ms']} ms, CLS {r['cls']}"
+            if field == "performance"
+            else ""
+        )
+        report.add(key, label, r[field], unit, target, ">=", detail)
 
 
 def measure_etl(s: Settings, report: Report) -> None:
@@ -432,11 +542,16 @@ def main(argv: list[str] | None = None) -> int:
                 measure_callbacks(port, payloads, s, report)
                 measure_api(port, s, report)
                 measure_navigation(base, s, report)
+                if not small:
+                    print("  Lighthouse (3 runs per page)", flush=True)
+                measure_lighthouse(base, s, report)
                 report.add(
                     "app_peak_rss", "app.py peak RSS (VmHWM)", server.peak_rss_mb(proc.pid), "MB", detail="after all"
                 )
             finally:
                 server.stop(proc)
+        print("  app.py with KPIDASH_VIEW_CACHE=0: first-request latency", flush=True)
+        measure_uncached(warehouse, payloads, s, report, logdir)
         print("  ETL rebuild", flush=True)
         measure_etl(s, report)
         if not small:

@@ -20,14 +20,20 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def _env(warehouse: Path, port: int) -> dict[str, str]:
-    return {**os.environ, "KPI_WAREHOUSE": str(warehouse), "HOST": "127.0.0.1", "PORT": str(port)}
+def _env(warehouse: Path, port: int, extra: dict[str, str] | None = None) -> dict[str, str]:
+    return {**os.environ, "KPI_WAREHOUSE": str(warehouse), "HOST": "127.0.0.1", "PORT": str(port), **(extra or {})}
 
 
-def start_app(warehouse: Path, port: int, log: IO[bytes]) -> subprocess.Popen[bytes]:
+def start_app(
+    warehouse: Path, port: int, log: IO[bytes], extra_env: dict[str, str] | None = None
+) -> subprocess.Popen[bytes]:
     """``python app.py`` (Dash's development server, as ``make run``)."""
     return subprocess.Popen(
-        [sys.executable, "app.py"], cwd=REPO, env=_env(warehouse, port), stdout=log, stderr=subprocess.STDOUT
+        [sys.executable, "app.py"],
+        cwd=REPO,
+        env=_env(warehouse, port, extra_env),
+        stdout=log,
+        stderr=subprocess.STDOUT,
     )
 
 

@@ -16,9 +16,10 @@ import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.datastructures import MultiDict
 
-from kpidash import exports, openapi, service
+from kpidash import exports, memo, openapi, service
 
 log = logging.getLogger(__name__)
+MEMO_MAX_BODY = 1_000_000  # characters: responses up to this size are kept for repeated requests
 api = Blueprint("api_v1", __name__, url_prefix="/api/v1")
 
 PUBLIC_KPI_FIELDS = (
@@ -196,11 +197,13 @@ def _data_request(csv_encoding: bool = False) -> DataRequest:
                 400, f"parameter 'encoding' must be utf-8 or cp932, not {_short(args['encoding'])}", "encoding"
             )
         encoding = CSV_ENCODINGS[value]
-    unknown = [i for i in indicators if i not in exports.indicator_ids()]
+    known_indicators = exports.indicator_ids()
+    unknown = [i for i in indicators if i not in known_indicators]
     if unknown:
         raise ParamError(404, f"unknown indicator id(s): {', '.join(unknown)}", "indicators", unknown=unknown)
     if regions is not None:
-        unknown = [r for r in regions if r not in exports.region_codes()]
+        known_regions = exports.region_codes()
+        unknown = [r for r in regions if r not in known_regions]
         if unknown:
             shown = unknown[:20]
             raise ParamError(
@@ -278,27 +281,32 @@ def list_regions() -> Any:
 @api.get("/data.json")
 def data_json() -> Any:
     req = _data_request()
+    return Response(_data_json_body(req, request.url), mimetype="application/json")
+
+
+@memo.per_warehouse(maxsize=64, keep=lambda body: len(body) <= MEMO_MAX_BODY)
+def _data_json_body(req: DataRequest, url: str) -> str:
+    """The data.json body of one request (pure in the request and the warehouse version, hence memoised)."""
     df = _fetch(req)
     sources = exports.sources_used(req.indicators, df)
-    meta = exports.metadata(req.indicators, df, request.url)
-    return _json(
-        {
-            "query": {
-                "indicators": req.indicators,
-                "regions": req.regions,
-                "from": req.period_from,
-                "to": req.period_to,
-            },
-            "count": len(df),
-            "columns": list(df.columns),
-            "citation_ja": exports.citation_line(sources) if sources else "",
-            "licences": meta["licences"],
-            "caveats": meta["caveats"],
-            "warehouse_built_at": meta["warehouse_built_at"],
-            "permalink": request.url,
-            "data": exports.records(df),
-        }
-    )
+    meta = exports.metadata(req.indicators, df, url)
+    payload = {
+        "query": {
+            "indicators": req.indicators,
+            "regions": req.regions,
+            "from": req.period_from,
+            "to": req.period_to,
+        },
+        "count": len(df),
+        "columns": list(df.columns),
+        "citation_ja": exports.citation_line(sources) if sources else "",
+        "licences": meta["licences"],
+        "caveats": meta["caveats"],
+        "warehouse_built_at": meta["warehouse_built_at"],
+        "permalink": url,
+        "data": exports.records(df),
+    }
+    return json.dumps(payload, ensure_ascii=False, allow_nan=False)
 
 
 @api.get("/data.csv")
@@ -339,3 +347,6 @@ def openapi_json() -> Any:
 def _unexpected(exc: Exception) -> Any:
     log.exception("API error")
     return _error(503, "the data service is unavailable; see the server log", kind=type(exc).__name__)
+
+
+from kpidash import api_charts  # noqa: E402, F401  - /chart.png, /chart.svg on this blueprint

@@ -26,7 +26,7 @@ def norm_lang(lang: Any) -> str:
     return "en" if lang == "en" else "ja"
 
 
-def _labelled(label: str, control: Any, for_id: str) -> html.Div:
+def _labelled(label: str, control: Any, for_id: str, wide: bool = False) -> html.Div:
     """A control with its visible label. The label has the id ``<control id>-label``: the shell's accessibility patch
     (app.py) names Dash's dropdown buttons and radio groups with it. A radio group is not a labelable element, so its
     label is a plain element referenced by aria-labelledby rather than a <label for>."""
@@ -34,7 +34,7 @@ def _labelled(label: str, control: Any, for_id: str) -> html.Div:
         head: Any = html.Div(label, id=f"{for_id}-label", className="control-label")
     else:
         head = html.Label(label, htmlFor=for_id, id=f"{for_id}-label", className="control-label")
-    return html.Div([head, control], className="control")
+    return html.Div([head, control], className="control control-wide" if wide else "control")
 
 
 def _theme_of(indicator_id: str) -> str | None:
@@ -198,6 +198,7 @@ def trends_layout(indicator: Any, regions: Any, mode: Any, base: Any, lang: str)
                             multi=True,
                         ),
                         ids.TRENDS_REGIONS,
+                        wide=True,  # up to 12 chosen regions: two grid columns so their names stay readable
                     ),
                     _labelled(
                         t("表示", "Measure", lang),

@@ -45,6 +45,11 @@ def _stamp(path: Path) -> tuple[int, int, int]:
     return (st.st_ino, st.st_mtime_ns, st.st_size)
 
 
+def warehouse_stamp(path: Path) -> tuple[int, int, int]:
+    """The version of a warehouse file: (inode, mtime, size); the ETL's atomic swap changes it."""
+    return _stamp(path)
+
+
 def close_all() -> None:
     """Close the shared connections (tests; before writing to a file the app has open)."""
     with _lock:

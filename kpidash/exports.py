@@ -23,6 +23,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from kpidash import config
@@ -271,6 +272,8 @@ def _clean(v: Any) -> Any:
     """pandas / numpy scalar → plain JSON value (NaN/NA/inf → None)."""
     if v is None or v is pd.NA or v is pd.NaT:
         return None
+    if isinstance(v, str):
+        return v
     if isinstance(v, bool):
         return v
     if isinstance(v, numbers.Integral):
@@ -283,10 +286,26 @@ def _clean(v: Any) -> Any:
     return v
 
 
+def _column_values(s: pd.Series) -> list[Any]:
+    """One column as JSON-ready values; numpy float/int columns converted in bulk (the API's hot path)."""
+    values = s.tolist()
+    kind = s.dtype.kind if isinstance(s.dtype, np.dtype) else ""
+    if kind == "f":
+        return [v if math.isfinite(v) else None for v in values]
+    if kind in ("i", "u", "b"):
+        return values  # tolist() already gives Python ints / bools
+    return [_clean(v) for v in values]
+
+
 def records(df: pd.DataFrame) -> list[dict[str, Any]]:
     """DataFrame → list of JSON-ready dicts (exact floats, None for missing)."""
     cols = list(df.columns)
-    return [dict(zip(cols, (_clean(v) for v in row), strict=True)) for row in df.itertuples(index=False, name=None)]
+    columns = [_column_values(df[c]) for c in cols]
+    return (
+        [dict(zip(cols, row, strict=True)) for row in zip(*columns, strict=True)]
+        if cols
+        else [{} for _ in range(len(df))]
+    )
 
 
 def metadata(

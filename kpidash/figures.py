@@ -1,4 +1,9 @@
-"""Pure Plotly builders (graph_objects): DataFrame in, go.Figure out. Colour-blind-safe palette (Okabe–Ito)."""
+"""Pure Plotly builders: DataFrame in, figure out. Colour-blind-safe palette (Okabe–Ito).
+
+The charts of the hot paths (ranking, lines, empty) are built as plain figure dicts with Python lists: a
+graph_objects figure validates every property (~10–15 ms per chart) and serialises numpy arrays slowly; the dicts are
+checked against plotly's schema in the tests instead (``go.Figure(fig)`` raises on an invalid property).
+"""
 
 from __future__ import annotations
 
@@ -28,37 +33,57 @@ def _layout(fig: go.Figure, title: str, **kw: Any) -> go.Figure:
     return fig
 
 
-def empty(message: str) -> go.Figure:
-    fig = go.Figure()
-    fig.add_annotation(text=message, x=0.5, y=0.5, xref="paper", yref="paper", showarrow=False, font={"size": 15})
-    fig.update_xaxes(visible=False)
-    fig.update_yaxes(visible=False)
-    return _layout(fig, "")
+Figure = dict[str, Any]
+BENCH_DASH = {"00": "dash", "TKY": "dot", "NTK": "dashdot", "peer": "longdash"}  # not by colour alone
 
 
-def choropleth(cross: pd.DataFrame, title: str, unit: str, highlight: list[str], lang: str = "ja") -> go.Figure:
-    prefs = cross[cross["level"] == "prefecture"]
-    names = prefs["name_ja"] if lang == "ja" else prefs["name_en"]
-    fig = go.Figure(
-        go.Choroplethmap(
-            geojson=GEOJSON_URL,
-            featureidkey="properties.pref_code",
-            locations=prefs["region_code"],
-            z=prefs["value"],
-            text=names,
-            colorscale="Viridis",
-            marker={
-                "line": {
-                    "width": [2.5 if c in highlight else 0.4 for c in prefs["region_code"]],
-                    "color": ["#D55E00" if c in highlight else "#ffffff" for c in prefs["region_code"]],
-                }
-            },
-            colorbar={"title": {"text": unit}, "thickness": 12, "tickformat": ",~r", "exponentformat": "none"},
-            hovertemplate="%{text}: %{z:,.4~g} " + unit + "<extra></extra>",
-        )
-    )
-    fig.update_layout(map={"style": "white-bg", "center": {"lat": 37.2, "lon": 136.8}, "zoom": 4.1})
-    return _layout(fig, title, height=560, margin={"l": 0, "r": 0, "t": 40, "b": 0})
+def _values(values: Any) -> list[Any]:
+    """A column as a JSON-ready list: numpy scalars → Python, NaN → None (a gap, drawn as a gap)."""
+    out = pd.Series(values).astype(object).tolist()
+    return [None if isinstance(v, float) and v != v else v for v in out]
+
+
+def _dict_layout(
+    title: str, xaxis: dict[str, Any] | None = None, yaxis: dict[str, Any] | None = None, **kw: Any
+) -> dict[str, Any]:
+    """The same base layout as :func:`_layout`, for dict figures."""
+    return {
+        **BASE_LAYOUT,
+        **kw,
+        "title": {"text": title, "x": 0, "font": {"size": 15}},
+        "xaxis": {"showgrid": False, "linecolor": "#888", "exponentformat": "none", **(xaxis or {})},
+        "yaxis": {
+            "gridcolor": "#e5e5e5",
+            "zerolinecolor": "#aaa",
+            "exponentformat": "none",
+            "separatethousands": True,
+            "automargin": True,  # long tick labels (e.g. 600,000,000) push the margin instead of being clipped
+            **(yaxis or {}),
+        },
+    }
+
+
+def empty(message: str) -> Figure:
+    annotation = {
+        "text": message,
+        "x": 0.5,
+        "y": 0.5,
+        "xref": "paper",
+        "yref": "paper",
+        "showarrow": False,
+        "font": {"size": 15},
+    }
+    return {
+        "data": [],
+        "layout": _dict_layout("", {"visible": False}, {"visible": False}, annotations=[annotation]),
+    }
+
+
+def choropleth(cross: pd.DataFrame, title: str, unit: str, highlight: list[str], lang: str = "ja") -> Figure:
+    """Prefecture map: a geo ``choropleth`` (SVG), built as a plain dict in kpidash/figures_map.py."""
+    from kpidash.figures_map import prefecture_choropleth  # figures_map imports this module's constants
+
+    return prefecture_choropleth(cross, title, unit, highlight, lang)
 
 
 def ranking_bar(
@@ -69,67 +94,89 @@ def ranking_bar(
     benchmarks: dict[str, tuple[str, float]],
     sort: str = "value",
     lang: str = "ja",
-) -> go.Figure:
-    prefs = cross[cross["level"] == "prefecture"].copy()
+) -> Figure:
+    """Horizontal bars of the 47 prefectures; benchmarks as vertical lines named in the legend (colour and dash)."""
+    prefs = cross[cross["level"] == "prefecture"]
     if sort == "value":
         prefs = prefs.sort_values("value", ascending=True, kind="stable")
     else:
         prefs = prefs.iloc[::-1]  # JIS order from the top
     names = prefs["name_ja"] if lang == "ja" else prefs["name_en"]
     colours = ["#D55E00" if c in highlight else "#0072B2" for c in prefs["region_code"]]
-    fig = go.Figure(
-        go.Bar(
-            x=prefs["value"],
-            y=names,
-            orientation="h",
-            marker_color=colours,
-            hovertemplate="%{y}: %{x:,.4~g} " + unit + "<extra></extra>",
-            name="",
-        )
-    )
-    for key, (label, value) in benchmarks.items():
-        fig.add_vline(x=value, line={"color": BENCH_COLOURS.get(key, "#555"), "dash": "dash", "width": 1.5})
-        fig.add_annotation(
-            x=value,
-            y=1.0,
-            yref="paper",
-            text=label,
-            showarrow=False,
-            textangle=-90,
-            xanchor="left",
-            yanchor="top",
-            font={"size": 11, "color": BENCH_COLOURS.get(key, "#555")},
-        )
-    fig.update_yaxes(tickfont={"size": 11}, automargin=True)
-    fig.update_xaxes(title={"text": unit})
-    return _layout(fig, title, height=900, showlegend=False)
+    bar = {
+        "type": "bar",
+        "x": _values(prefs["value"]),
+        "y": names.tolist(),
+        "orientation": "h",
+        "marker": {"color": colours},
+        "hovertemplate": "%{y}: %{x:,} " + unit + "<extra></extra>",
+        "name": "",
+        "showlegend": False,
+    }
+    shapes = [
+        {
+            "type": "line",
+            "xref": "x",
+            "yref": "y domain",
+            "x0": value,
+            "x1": value,
+            "y0": 0,
+            "y1": 1,
+            "line": {"color": BENCH_COLOURS.get(key, "#555"), "dash": BENCH_DASH.get(key, "dash"), "width": 1.5},
+            "name": label,
+            "showlegend": True,
+        }
+        for key, (label, value) in benchmarks.items()
+    ]
+    return {
+        "data": [bar],
+        "layout": _dict_layout(
+            title,
+            {"title": {"text": unit}},
+            {"tickfont": {"size": 11}, "automargin": True},
+            height=900,
+            showlegend=bool(shapes),
+            shapes=shapes,
+            legend={"orientation": "h", "x": 0, "y": 1.0, "yanchor": "bottom"},
+            margin={**BASE_LAYOUT["margin"], "t": 70},
+        ),
+    }
 
 
 def lines(
     panel: pd.DataFrame, title: str, unit: str, period_label: str, lang: str = "ja", dashed: set[str] | None = None
-) -> go.Figure:
-    fig = go.Figure()
+) -> Figure:
     palette = [c for c in OKABE_ITO if c not in BENCH_COLOURS.values()]
     n_other = 0
+    traces = []
     for code, df in panel.groupby("region_code", sort=False):
         name = df["name_ja"].iloc[0] if lang == "ja" else df["name_en"].iloc[0]
         colour = BENCH_COLOURS.get(str(code))
         if colour is None:
             colour = palette[n_other % len(palette)]
             n_other += 1
-        fig.add_trace(
-            go.Scatter(
-                x=df["period"],
-                y=df["value"],
-                name=name,
-                mode="lines+markers",
-                line={"color": colour, "dash": "dash" if dashed and code in dashed else "solid"},
-                hovertemplate=name + " %{x}: %{y:,.4~g} " + unit + "<extra></extra>",
-            )
+        traces.append(
+            {
+                "type": "scatter",
+                "x": _values(df["period"]),
+                "y": _values(df["value"]),
+                "name": name,
+                "mode": "lines+markers",
+                "line": {"color": colour, "dash": "dash" if dashed and code in dashed else "solid"},
+                "hovertemplate": name + " %{x}: %{y:,} " + unit + "<extra></extra>",
+            }
         )
-    fig.update_xaxes(title={"text": period_label}, dtick=2 if panel["period"].nunique() > 12 else 1)
-    fig.update_yaxes(title={"text": unit})
-    return _layout(fig, title, height=460, legend={"orientation": "h", "y": -0.2}, hovermode="x unified")
+    return {
+        "data": traces,
+        "layout": _dict_layout(
+            title,
+            {"title": {"text": period_label}, "dtick": 2 if panel["period"].nunique() > 12 else 1},
+            {"title": {"text": unit}},
+            height=460,
+            legend={"orientation": "h", "y": -0.2},
+            hovermode="x unified",
+        ),
+    }
 
 
 def kpi_progress(k: dict[str, Any], lang: str = "ja") -> go.Figure:
@@ -258,7 +305,7 @@ def spine(profile: pd.DataFrame, lang: str = "ja") -> go.Figure:
             marker={"size": 10, "color": "#D55E00"},
             name="この県" if lang == "ja" else "This prefecture",
             customdata=rows[["value", "unit", "rank_desc"]].to_numpy(),
-            hovertemplate="%{y}: %{customdata[0]:,.4~g} %{customdata[1]}（%{customdata[2]}位）<extra></extra>",
+            hovertemplate="%{y}: %{customdata[0]:,} %{customdata[1]}（%{customdata[2]}位）<extra></extra>",
         )
     )
     fig.update_xaxes(

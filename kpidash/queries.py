@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
 
 import pandas as pd
 
-from kpidash.db import cached_per_warehouse, query
+from kpidash import config
+from kpidash.db import cached_per_warehouse, query, warehouse_stamp
 
 
 @cached_per_warehouse
@@ -80,9 +82,22 @@ def query_indicator_prefectures(indicator_id: str, path: Path | None = None) -> 
 
 
 def indicator(indicator_id: str, path: Path | None = None) -> dict | None:
-    df = indicators(path=path)
-    row = df[df["indicator_id"] == indicator_id]
-    return None if row.empty else row.iloc[0].to_dict()
+    """One catalogue row as a dict (a copy), or None. Looked up in a dict built once per warehouse version: the
+    pages ask for it several times per callback."""
+    p = path or config.warehouse_path()
+    try:
+        stamp = warehouse_stamp(p)
+    except FileNotFoundError:
+        indicators(path=p)  # raises the query layer's clear "warehouse not found" message
+        raise
+    row = _indicator_rows(str(p), stamp).get(indicator_id)
+    return None if row is None else dict(row)
+
+
+@functools.lru_cache(maxsize=4)
+def _indicator_rows(path: str, _stamp: tuple[int, int, int]) -> dict[str, dict]:
+    df = indicators(path=Path(path))
+    return {str(r["indicator_id"]): r for r in df.to_dict("records")}
 
 
 def periods(indicator_id: str, path: Path | None = None) -> list[int]:

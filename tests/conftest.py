@@ -16,12 +16,16 @@ RAW = REPO / "data" / "raw"
 
 @pytest.fixture(autouse=True)
 def _release_shared_connections():
-    """The query layer keeps a connection open per file: release it around each test (tests write to files)."""
+    """The query layer keeps a connection open per file and memoised views: release both around each test (tests
+    write to files and monkeypatch the query layer)."""
     from kpidash.db import close_all
+    from kpidash.memo import clear_all
 
     close_all()
+    clear_all()
     yield
     close_all()
+    clear_all()
 
 
 def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
@@ -29,6 +33,15 @@ def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     from kpidash.db import READ_CONFIG
 
     return duckdb.connect(str(path), read_only=True, config=dict(READ_CONFIG))
+
+
+def fetch_rows(path: Path, sql: str, params: list | None = None) -> list[tuple]:
+    """Rows of one query on a warehouse file, through an independent read-only connection."""
+    con = open_readonly(path)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
 
 
 @pytest.fixture(scope="session")
@@ -55,6 +68,18 @@ def use_warehouse(warehouse_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
     """Point the app's query layer at the session warehouse."""
     monkeypatch.setenv("KPI_WAREHOUSE", str(warehouse_path))
     return warehouse_path
+
+
+@pytest.fixture()
+def client(use_warehouse: Path):  # type: ignore[no-untyped-def]
+    """A Flask test client of the /api/v1 blueprint alone, on the session warehouse."""
+    from flask import Flask
+
+    from kpidash.api import api
+
+    app = Flask(__name__)
+    app.register_blueprint(api)
+    return app.test_client()
 
 
 __all__ = ["RAW", "REPO", "config"]

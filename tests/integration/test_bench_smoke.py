@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from bench.run import UNCACHED_VIEWS, lighthouse_rows
 from bench.views import API_CALLS, CALLBACKS, NAVIGATIONS
 
 pytestmark = pytest.mark.integration
@@ -24,6 +25,8 @@ def expected_ids() -> set[str]:
     ids |= {f"callback_{v.name}_p95" for v in CALLBACKS}
     ids |= {f"bytes_{v.name}" for v in CALLBACKS if v.name != "muni_rows"}
     ids |= {f"{key}_p95" for key, _, _ in API_CALLS}
+    ids |= {key for _, key, _, _, _ in lighthouse_rows()}
+    ids |= {f"callback_{name}_p95_uncached" for name in UNCACHED_VIEWS} | {f"{API_CALLS[0][0]}_p95_uncached"}
     ids |= {f"nav_{n.name}_{kind}" for n in NAVIGATIONS for kind in ("warm", "cold")}
     ids |= {f"gunicorn_{v}_{k}" for v in ("compare", "muni") for k in ("rps", "p95", "errors")}
     ids |= {f"load50_{k}" for k in ("rps", "p95", "errors")}

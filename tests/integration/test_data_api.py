@@ -25,17 +25,6 @@ pytestmark = pytest.mark.integration
 DATA_ENDPOINTS = ["data.json", "data.csv", "data.xlsx", "data.zip"]
 
 
-@pytest.fixture()
-def client(use_warehouse):
-    from flask import Flask
-
-    from kpidash.api import api
-
-    app = Flask(__name__)
-    app.register_blueprint(api)
-    return app.test_client()
-
-
 def _wh_df(path, sql: str, params: list | None = None) -> pd.DataFrame:
     con = open_readonly(path)
     try:

@@ -22,17 +22,6 @@ REQUIRED = {
 }
 
 
-@pytest.fixture()
-def client(use_warehouse):
-    from flask import Flask
-
-    from kpidash.api import api
-
-    app = Flask(__name__)
-    app.register_blueprint(api)
-    return app.test_client()
-
-
 def test_kpis_list(client):
     r = client.get("/api/v1/kpis")
     assert r.status_code == 200

@@ -19,11 +19,13 @@ def pages_loaded(use_warehouse):
 
 
 def _figure(component):
-    """The plotly figure dict inside a callback's body list."""
+    """The plotly figure inside a callback's body list, as a go.Figure (which also validates a dict figure)."""
+    import plotly.graph_objects as go
+
     for c in component if isinstance(component, list) else [component]:
         fig = getattr(c, "figure", None)
         if fig is not None:
-            return fig
+            return go.Figure(fig)
         children = getattr(c, "children", None)
         if children is not None:
             found = _figure(children if isinstance(children, list) else [children])
