@@ -8,6 +8,7 @@ from urllib.parse import quote
 
 from dash import dcc, html
 
+from kpidash import memo
 from kpidash.a11y import aria as _aria
 from kpidash.formatting import format_number, format_signed
 
@@ -148,8 +149,10 @@ def growth_text(value: float | None) -> str:
     return format_signed(value, 1, "ポイント")
 
 
+@memo.per_warehouse(maxsize=512)
 def metadata_panel(ind: dict[str, Any], lang: str = "ja", open_: bool = False) -> html.Details:
-    """Definition, unit, source, vintage, licence, caveats and the 出典 line of one indicator."""
+    """Definition, unit, source, vintage, licence, caveats and the 出典 line of one indicator (built once per
+    indicator, language and warehouse version; shared, not to be mutated)."""
     from kpidash import queries  # local: components stay free of data access at import time
 
     src = queries.sources()

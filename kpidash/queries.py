@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpidash import config
+from kpidash import config, memo
 from kpidash.db import cached_per_warehouse, query, warehouse_stamp
 
 
@@ -116,7 +116,14 @@ def _periods(indicator_id: str, path: Path | None = None) -> pd.DataFrame:
 
 
 def cross_section(indicator_id: str, period: int, path: Path | None = None) -> pd.DataFrame:
-    """Prefectures and aggregates (00, TKY, NTK) of one indicator in one period, in JIS order."""
+    """Prefectures and aggregates (00, TKY, NTK) of one indicator in one period, in JIS order. Kept per warehouse
+    version (≤ 50 rows; several views and modes read the same cross-section) unless KPIDASH_VIEW_CACHE=0."""
+    if memo.enabled():
+        return _cross_section_kept(indicator_id, period, path=path)
+    return _cross_section(indicator_id, period, path=path)
+
+
+def _cross_section(indicator_id: str, period: int, path: Path | None = None) -> pd.DataFrame:
     return query(
         "SELECT o.region_code, r.name_ja, r.name_en, r.level, r.region_block_ja, r.region_block_en, o.value, "
         "o.derivation FROM marts.observations o JOIN marts.regions r USING (region_code) "
@@ -125,6 +132,9 @@ def cross_section(indicator_id: str, period: int, path: Path | None = None) -> p
         [indicator_id, period],
         path=path,
     )
+
+
+_cross_section_kept = cached_per_warehouse(_cross_section)
 
 
 def panel(indicator_ids: list[str], region_codes: list[str], path: Path | None = None) -> pd.DataFrame:
