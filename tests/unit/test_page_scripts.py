@@ -1,0 +1,27 @@
+"""The page's scripts: Dash's Babel polyfill replaced by the regenerator runtime (the browser tests run every page on
+it, with a clean console)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+pytestmark = pytest.mark.integration
+
+
+def test_index_loads_the_regenerator_runtime_instead_of_the_polyfill(use_warehouse):
+    import app as app_module
+
+    client = app_module.server.test_client()
+    for path in ("/", "/compare", "/municipalities"):
+        html = client.get(path).get_data(as_text=True)
+        scripts = re.findall(r'<script src="([^"]+)"', html)
+        assert not [s for s in scripts if "polyfill" in s], path
+        regen = [s for s in scripts if "regenerator-runtime" in s]
+        assert len(regen) == 1 and scripts.index(regen[0]) == 0, scripts  # before React and Dash's renderer
+    r = client.get(regen[0])
+    assert r.status_code == 200 and "immutable" in r.headers["Cache-Control"]
+    assert b"regeneratorRuntime" in r.data
+    stale = client.get("/_kpidash/regenerator-runtime.000000000000.min.js")  # a page cached before an upgrade
+    assert stale.status_code == 200 and stale.headers["Cache-Control"] == "no-cache"
