@@ -109,7 +109,7 @@ def ranking_bar(
         "y": names.tolist(),
         "orientation": "h",
         "marker": {"color": colours},
-        "hovertemplate": "%{y}: %{x:,} " + unit + "<extra></extra>",
+        "hovertemplate": "%{y}: %{x:,.4~f} " + unit + "<extra></extra>",
         "name": "",
         "showlegend": False,
     }
@@ -163,7 +163,7 @@ def lines(
                 "name": name,
                 "mode": "lines+markers",
                 "line": {"color": colour, "dash": "dash" if dashed and code in dashed else "solid"},
-                "hovertemplate": name + " %{x}: %{y:,} " + unit + "<extra></extra>",
+                "hovertemplate": name + " %{x}: %{y:,.4~f} " + unit + "<extra></extra>",
             }
         )
     return {
@@ -305,7 +305,7 @@ def spine(profile: pd.DataFrame, lang: str = "ja") -> go.Figure:
             marker={"size": 10, "color": "#D55E00"},
             name="この県" if lang == "ja" else "This prefecture",
             customdata=rows[["value", "unit", "rank_desc"]].to_numpy(),
-            hovertemplate="%{y}: %{customdata[0]:,} %{customdata[1]}（%{customdata[2]}位）<extra></extra>",
+            hovertemplate="%{y}: %{customdata[0]:,.4~f} %{customdata[1]}（%{customdata[2]}位）<extra></extra>",
         )
     )
     fig.update_xaxes(

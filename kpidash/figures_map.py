@@ -95,7 +95,7 @@ def prefecture_choropleth(
             "outlinewidth": 0,
             "ticks": "",
         },
-        "hovertemplate": "%{text}: %{z:,} " + unit + "<extra></extra>",
+        "hovertemplate": "%{text}: %{z:,.4~f} " + unit + "<extra></extra>",
     }
     layout: dict[str, Any] = {
         **BASE_LAYOUT,

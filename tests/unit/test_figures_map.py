@@ -72,7 +72,7 @@ def test_map_is_a_geo_choropleth_of_the_47_prefectures(gdp):
     assert geo["fitbounds"] == "locations"
     assert layout["title"]["text"] == "title"
     assert tr["colorbar"]["title"]["text"] == "百万円"
-    assert tr["hovertemplate"] == "%{text}: %{z:,} 百万円<extra></extra>"
+    assert tr["hovertemplate"] == "%{text}: %{z:,.4~f} 百万円<extra></extra>"
 
 
 def test_english_names_and_highlight_outlines_drawn_last(gdp):
