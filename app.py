@@ -120,7 +120,7 @@ AG_GRID_SCRIPT = re.compile(
 AG_GRID_META = "kpidash-lazy-dash-ag-grid"
 PLOTLY_VENDOR = Path(kpidash.__file__).resolve().parent / "vendor" / "plotly"
 PLOTLY_PARTIAL_FILE = PLOTLY_VENDOR / "plotly-kpidash.min.js"
-PLOTLY_PARTIAL_NAME = re.compile(r"plotly-kpidash\.[0-9a-f]{12}\.min\.js")
+SCRIPT_DIGEST = re.compile(r"[0-9a-f]{12}")  # the content hash in a vendored script's URL
 # Dash's Babel polyfill (core-js + regenerator, 70–145 ms of script evaluation on every page) is replaced by the
 # regenerator runtime alone: Dash's renderer and dcc use its global; current browsers have the rest natively.
 REGENERATOR_FILE = Path(kpidash.__file__).resolve().parent / "vendor" / "regenerator-runtime" / "runtime.min.js"
@@ -158,42 +158,18 @@ def _wire_shell_callbacks() -> None:
     )
 
 
-def _install_plotly_partial(app: Dash) -> str:
-    """Serve the partial plotly.js bundle under a content-hashed name, cacheable for a year; return its URL.
+def _serve_versioned_script(app: Dash, path: Path, url_stem: str, endpoint: str) -> str:
+    """Serve a vendored script at ``_kpidash/<url_stem>.<sha256[:12]>.min.js``, cacheable for a year; return its URL.
 
-    flask-compress compresses it (1.4 MB → ~0.4 MB). Another hash (a page opened before an upgrade) gets the current
-    file, revalidated, rather than a 404 that would leave the page without charts.
+    flask-compress compresses it (plotly: 1.4 MB → ~0.4 MB). Another hash (a page opened before an upgrade) gets the
+    current file, revalidated, rather than a 404 that would leave the page without its script.
     """
-    data = PLOTLY_PARTIAL_FILE.read_bytes()
+    data = path.read_bytes()
     digest = hashlib.sha256(data).hexdigest()[:12]
-    current = f"plotly-kpidash.{digest}.min.js"
 
-    def plotly_partial(name: str) -> ResponseReturnValue:
-        if not PLOTLY_PARTIAL_NAME.fullmatch(name):
+    def serve(digest_in_url: str) -> ResponseReturnValue:
+        if not SCRIPT_DIGEST.fullmatch(digest_in_url):
             abort(404)
-        resp = Response(data, mimetype="application/javascript")
-        fresh = name == current
-        resp.headers["Cache-Control"] = "public, max-age=31536000, immutable" if fresh else "no-cache"
-        resp.set_etag(digest)
-        return resp.make_conditional(request)
-
-    app.server.add_url_rule(
-        f"{app.config.routes_pathname_prefix}_kpidash/plotly/<name>", "kpidash_plotly_partial", plotly_partial
-    )
-    return f"{app.config.requests_pathname_prefix}_kpidash/plotly/{current}"
-
-
-def _plotly_config(url: str) -> dict[str, object]:
-    """What PLOTLY_LOADER needs: the bundle's URL, the empty base-map topology and its name."""
-    return {"url": url, "topojsonName": TOPOJSON_NAME, "topojson": EMPTY_TOPOLOGY}
-
-
-def _install_regenerator(app: Dash) -> str:
-    """Serve the regenerator runtime under a content-hashed name, cacheable for a year; return its URL."""
-    data = REGENERATOR_FILE.read_bytes()
-    digest = hashlib.sha256(data).hexdigest()[:12]
-
-    def regenerator(digest_in_url: str) -> ResponseReturnValue:
         resp = Response(data, mimetype="application/javascript")
         fresh = digest_in_url == digest
         resp.headers["Cache-Control"] = "public, max-age=31536000, immutable" if fresh else "no-cache"
@@ -201,14 +177,17 @@ def _install_regenerator(app: Dash) -> str:
         return resp.make_conditional(request)
 
     app.server.add_url_rule(
-        f"{app.config.routes_pathname_prefix}_kpidash/regenerator-runtime.<digest_in_url>.min.js",
-        "kpidash_regenerator",
-        regenerator,
+        f"{app.config.routes_pathname_prefix}_kpidash/{url_stem}.<digest_in_url>.min.js", endpoint, serve
     )
-    return f"{app.config.requests_pathname_prefix}_kpidash/regenerator-runtime.{digest}.min.js"
+    return f"{app.config.requests_pathname_prefix}_kpidash/{url_stem}.{digest}.min.js"
 
 
-def _install_page_scripts(app: Dash, plotly_url: str) -> None:
+def _plotly_config(url: str) -> dict[str, object]:
+    """What PLOTLY_LOADER needs: the bundle's URL, the empty base-map topology and its name."""
+    return {"url": url, "topojsonName": TOPOJSON_NAME, "topojson": EMPTY_TOPOLOGY}
+
+
+def _install_page_scripts(app: Dash, plotly_url: str, regenerator_url: str) -> None:
     """dash-ag-grid's main bundle out of the page's scripts (named in a <meta> for assets/app.js), and a preload of the
     plotly.js bundle and of the AG Grid bundle on the pages whose first view draws them (see above).
 
@@ -223,7 +202,7 @@ def _install_page_scripts(app: Dash, plotly_url: str) -> None:
     compare = prefix + "/compare"
     grid_url: list[str] = []  # the fingerprinted URL, known once Dash has rendered an index
 
-    regenerator_tag = f'<script src="{escape(_install_regenerator(app))}"></script>'
+    regenerator_tag = f'<script src="{escape(regenerator_url)}"></script>'
 
     def interpolate_index(**kwargs: str) -> str:
         kwargs["scripts"] = POLYFILL_SCRIPT.sub(regenerator_tag, kwargs.get("scripts", ""), count=1)
@@ -296,8 +275,13 @@ def create_app() -> Dash:
     compress.compress_mimetypes_set.add("application/geo+json")  # not in flask-compress's default list
     security.install(app)
     _install_cache_headers(app)
-    plotly_url = _install_plotly_partial(app)
-    _install_page_scripts(app, plotly_url)
+    plotly_url = _serve_versioned_script(app, PLOTLY_PARTIAL_FILE, "plotly/plotly-kpidash", "kpidash_plotly_partial")
+    regenerator_url = _serve_versioned_script(app, REGENERATOR_FILE, "regenerator-runtime", "kpidash_regenerator")
+    # Any other path under _kpidash/ is a missing script: 404, not Dash's catch-all page (HTML run as a script).
+    app.server.add_url_rule(
+        f"{app.config.routes_pathname_prefix}_kpidash/<path:unknown>", "kpidash_unknown", lambda unknown: abort(404)
+    )
+    _install_page_scripts(app, plotly_url, regenerator_url)
     app.layout = html.Div(
         [
             dcc.Location(id=ids.URL),

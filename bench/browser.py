@@ -11,22 +11,16 @@ from typing import Any
 from bench.views import CallbackView, NavView
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-# No --disable-gpu: the maps are WebGL (MapLibre), drawn by SwiftShader in headless Chromium.
+# The default flags of a user's browser (no --disable-gpu); headless Chromium has no GPU, as many office PCs.
 ARGS = ["--no-sandbox", "--disable-background-networking"]
 VIEWPORT = {"width": 1366, "height": 900}
 
-# A chart is drawn when plotly has data and (SVG charts) a trace group, or (maps) MapLibre has the trace's fill layer
-# and has finished loading its sources and tiles.
+# A chart is drawn when plotly has data and a trace group, a map when its geo subplot has drawn the regions' paths.
 DRAWN_JS = """([gid, isMap]) => {
   const gd = document.querySelector('#' + gid + ' .js-plotly-plot') || document.getElementById(gid);
   if (!gd || !gd.data || !gd.data.length || !gd._fullLayout || !gd.querySelector('.main-svg')) return false;
   if (!isMap) return !!gd.querySelector('.main-svg .trace');
-  if (gd._fullLayout.geo) return gd.querySelectorAll('.choroplethlocation').length > 0;  // SVG map (d3-geo)
-  const sp = gd._fullLayout.map && gd._fullLayout.map._subplot;  // MapLibre map: its fill layer loaded
-  const m = sp && sp.map;
-  if (!m || !m.getStyle) return false;
-  const st = m.getStyle();
-  return !!(st && st.layers && st.layers.some(l => l.id.endsWith('-fill')) && m.loaded());
+  return !!gd._fullLayout.geo && gd.querySelectorAll('.choroplethlocation').length > 0;  // the SVG map's paths
 }"""
 
 

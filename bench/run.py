@@ -189,6 +189,19 @@ def _latency(c: client.Client, p: dict[str, Any], s: Settings) -> tuple[list[flo
     return lat, errors, sample
 
 
+def _api_latency(c: client.Client, path: str, s: Settings) -> tuple[list[float], int, Any]:
+    for _ in range(s.warmup):
+        c.request("GET", path)
+    lat: list[float] = []
+    errors = 0
+    sample = None
+    for _ in range(s.api_n):
+        sample = c.request("GET", path)
+        lat.append(sample.seconds)
+        errors += 0 if sample.status == 200 else 1
+    return lat, errors, sample
+
+
 def measure_callbacks(
     port: int, payloads: dict[str, dict[str, Any]], s: Settings, report: Report
 ) -> dict[str, dict[str, Any]]:
@@ -283,14 +296,7 @@ def measure_uncached(
                         extra={"p50_ms": round(p50, 2), "n": len(lat), "errors": errors},
                     )
                 key, label, path = API_CALLS[0]
-                lat = []
-                errors = 0
-                for _ in range(s.warmup):
-                    c.request("GET", path)
-                for _ in range(s.api_n):
-                    r = c.request("GET", path)
-                    lat.append(r.seconds)
-                    errors += 0 if r.status == 200 else 1
+                lat, errors, _ = _api_latency(c, path, s)
                 p50 = client.percentile(lat, 50) * 1000
                 report.add(
                     f"{key}_p95_uncached",
@@ -311,15 +317,7 @@ def measure_api(port: int, s: Settings, report: Report) -> None:
     c = client.Client("127.0.0.1", port)
     try:
         for key, label, path in API_CALLS:
-            for _ in range(s.warmup):
-                c.request("GET", path)
-            lat: list[float] = []
-            errors = 0
-            sample = None
-            for _ in range(s.api_n):
-                sample = c.request("GET", path)
-                lat.append(sample.seconds)
-                errors += 0 if sample.status == 200 else 1
+            lat, errors, sample = _api_latency(c, path, s)
             assert sample is not None
             p50 = client.percentile(lat, 50) * 1000
             report.add(
