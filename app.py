@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import sys
@@ -11,12 +12,12 @@ from pathlib import Path
 
 import dash
 from dash import ALL, Dash, Input, Output, clientside_callback, dcc, html
-from flask import Response, abort, request
+from flask import Response, abort, has_request_context, request
 from flask.typing import ResponseReturnValue
 from flask_compress import Compress
 
 import kpidash
-from kpidash import components, ids, security
+from kpidash import components, ids, prerender, security
 from kpidash.a11y import aria
 from kpidash.api import api
 from kpidash.db import WarehouseMissing
@@ -35,7 +36,6 @@ INDEX = """<!DOCTYPE html>
 </html>"""
 
 A11Y_STORE = "app-a11y"  # shell-only id (the accessibility patch below)
-PLOTLY_STORE = "app-plotly"  # shell-only id: the plotly.js bundle dcc.Graph loads, the empty base map (PLOTLY_LOADER)
 
 # Dash 4.4's dcc markup has accessibility faults that no component prop can change (checked with axe-core):
 # - RadioItems/Checklist render role="listbox" with role="option" labels that wrap the real radio/checkbox inputs
@@ -98,15 +98,7 @@ A11Y_PATCH = """function () {
 # A geo subplot also loads a Natural Earth base map (<scope>_<resolution>m.json from cdn.plot.ly) even with every base
 # layer hidden: an empty topology is registered under that name first, so nothing is fetched (the CSP would
 # block it anyway) and no base map is drawn.
-PLOTLY_LOADER = """function (cfg) {
-    if (!cfg || window.kpidashPlotly) { return window.dash_clientside.no_update; }
-    window.kpidashPlotly = cfg.url;
-    window._dashPlotlyJSURL = cfg.url;
-    const assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};
-    assets.topojson = assets.topojson || {};
-    if (assets.topojson[cfg.topojsonName] === undefined) { assets.topojson[cfg.topojsonName] = cfg.topojson; }
-    return window.dash_clientside.no_update;
-}"""
+PLOTLY_META = "kpidash-plotly"  # <meta> with the bundle URL and the empty base map, read by assets/app.js
 # Dash puts the main bundle of every imported component library in every page: dash-ag-grid's (AG Grid itself: 1.3 MB,
 # 353 KiB compressed, 50–90 ms to evaluate) is taken out and loaded by assets/app.js when the first grid is drawn.
 # The pages whose first view draws a plotly chart or a grid preload that bundle (a Link header): it downloads with the
@@ -148,7 +140,6 @@ def _wire_shell_callbacks() -> None:
         "window.dash_clientside.kpidash.syncLang", Output(ids.LANG_TOGGLE, "children"), Input(ids.URL, "search")
     )
     clientside_callback(A11Y_PATCH, Output(A11Y_STORE, "clear_data"), Input(A11Y_STORE, "data"))  # output never set
-    clientside_callback(PLOTLY_LOADER, Output(PLOTLY_STORE, "clear_data"), Input(PLOTLY_STORE, "data"))  # never set
     clientside_callback(
         """function(search, ids) { const en = new URLSearchParams(search || '').get('lang') === 'en';
             return ids.map(function (i) { return en ? i.path + '?lang=en' : i.path; }); }""",
@@ -183,7 +174,8 @@ def _serve_versioned_script(app: Dash, path: Path, url_stem: str, endpoint: str)
 
 
 def _plotly_config(url: str) -> dict[str, object]:
-    """What PLOTLY_LOADER needs: the bundle's URL, the empty base-map topology and its name."""
+    """What assets/app.js sets before Dash renders: the bundle's URL, the empty base-map topology and its name (in
+    the index page, not in a store: a graph in the first layout is drawn before any callback has run)."""
     return {"url": url, "topojsonName": TOPOJSON_NAME, "topojson": EMPTY_TOPOLOGY}
 
 
@@ -200,12 +192,16 @@ def _install_page_scripts(app: Dash, plotly_url: str, regenerator_url: str) -> N
     chart_pages = tuple(prefix + p for p in CHART_PAGES)
     grid_pages = tuple(prefix + p for p in GRID_PAGES)
     compare = prefix + "/compare"
+    # dcc's lazy chunks, fetched only once a Graph or Dropdown is rendered (after the layout and the first callbacks).
+    dcc_chunk = f"{app.config.requests_pathname_prefix}_dash-component-suites/dash/dcc/"
     grid_url: list[str] = []  # the fingerprinted URL, known once Dash has rendered an index
 
     regenerator_tag = f'<script src="{escape(regenerator_url)}"></script>'
+    plotly_meta = f'<meta name="{PLOTLY_META}" content="{escape(json.dumps(_plotly_config(plotly_url)))}">'
 
     def interpolate_index(**kwargs: str) -> str:
         kwargs["scripts"] = POLYFILL_SCRIPT.sub(regenerator_tag, kwargs.get("scripts", ""), count=1)
+        kwargs["metas"] = kwargs.get("metas", "") + plotly_meta
         scripts = kwargs["scripts"]
         m = AG_GRID_SCRIPT.search(scripts)
         if m:
@@ -221,6 +217,11 @@ def _install_page_scripts(app: Dash, plotly_url: str, regenerator_url: str) -> N
         table = path == compare and request.args.get("view") == "table"
         if path.startswith(chart_pages) and not table:
             response.headers.add("Link", f"<{plotly_url}>; rel=preload; as=script")
+            response.headers.add("Link", f"<{dcc_chunk}async-graph.js>; rel=preload; as=script")
+            if path == compare and request.args.get("view", "map") == "map":
+                response.headers.add("Link", "</geo/prefectures.geojson>; rel=preload; as=fetch; crossorigin")
+        if path.startswith(chart_pages) or path == compare:
+            response.headers.add("Link", f"<{dcc_chunk}async-dropdown.js>; rel=preload; as=script")
         if grid_url and (table or path.startswith(grid_pages)):
             response.headers.add("Link", f"<{grid_url[0]}>; rel=preload; as=script")
         return response
@@ -282,11 +283,22 @@ def create_app() -> Dash:
         f"{app.config.routes_pathname_prefix}_kpidash/<path:unknown>", "kpidash_unknown", lambda unknown: abort(404)
     )
     _install_page_scripts(app, plotly_url, regenerator_url)
-    app.layout = html.Div(
+
+    def shell() -> html.Div:
+        """The shell around every page; Dash calls this for each ``_dash-layout`` request (see kpidash/prerender.py)."""
+        page_url = request.args.get(prerender.PAGE_PARAM) if has_request_context() else None
+        return _shell(prerender.page_container(page_url))
+
+    app.layout = shell
+    _wire_shell_callbacks()
+    return app
+
+
+def _shell(page_container: object) -> html.Div:
+    return html.Div(
         [
             dcc.Location(id=ids.URL),
             dcc.Store(id=A11Y_STORE),
-            dcc.Store(id=PLOTLY_STORE, data=_plotly_config(plotly_url)),
             html.A("本文へスキップ", href="#main", className="skip-link", lang="ja"),
             html.Header(
                 html.Nav(
@@ -312,12 +324,10 @@ def create_app() -> Dash:
                 className="site-header",
             ),
             # tabIndex -1: the skip link moves keyboard focus into the main content, not only the scroll position.
-            html.Main(dash.page_container, id="main", tabIndex="-1"),
+            html.Main(page_container, id="main", tabIndex="-1"),
             components.source_footer(),
         ]
     )
-    _wire_shell_callbacks()
-    return app
 
 
 app = create_app()

@@ -1,3 +1,30 @@
+// Which plotly.js dcc.Graph loads (it loads plotly.js once, from window._dashPlotlyJSURL) and the empty base map
+// plotly.js would otherwise fetch for a geo subplot: set from a <meta> of the index page (app.py) before Dash renders.
+(function () {
+  const meta = document.querySelector('meta[name="kpidash-plotly"]');
+  if (!meta) { return; }
+  const cfg = JSON.parse(meta.getAttribute("content"));
+  // Dash's renderer assigns its full plotly.min.js (4.8 MB) here once it has mounted, which may be after a graph of
+  // the first layout has started loading: the app's bundle is the only answer.
+  Object.defineProperty(window, "_dashPlotlyJSURL", { configurable: true, get: function () { return cfg.url; }, set: function () {} });
+  const assets = window.PlotlyGeoAssets = window.PlotlyGeoAssets || {};
+  assets.topojson = assets.topojson || {};
+  if (assets.topojson[cfg.topojsonName] === undefined) { assets.topojson[cfg.topojsonName] = cfg.topojson; }
+})();
+
+// The page's address on Dash's request for the layout: the server then sends the page's content with the layout
+// instead of one routing round trip later (kpidash/prerender.py). Any other request passes through unchanged.
+(function () {
+  const fetch0 = window.fetch;
+  if (!fetch0) { return; }
+  window.fetch = function (input, init) {
+    if (typeof input === "string" && /(^|\/)_dash-layout$/.test(input)) {
+      input += "?page=" + encodeURIComponent(window.location.pathname + window.location.search);
+    }
+    return fetch0.call(this, input, init);
+  };
+})();
+
 // Keep the view state in the URL without re-rendering the page: pushState (back button restores via popstate).
 window.dash_clientside = Object.assign({}, window.dash_clientside, {
   kpidash: {

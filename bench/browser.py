@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 import time
+import urllib.parse
+import urllib.request
 from pathlib import Path
 from typing import Any
 
@@ -30,12 +32,85 @@ def launch(playwright: Any) -> Any:
     return playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
 
 
+def _get_json(url: str) -> Any:
+    with urllib.request.urlopen(url, timeout=30) as resp:
+        return json.loads(resp.read())
+
+
+def _components(node: Any, out: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+    """id → component of a serialised Dash layout."""
+    if isinstance(node, list):
+        for child in node:
+            _components(child, out)
+    elif isinstance(node, dict) and "props" in node:
+        if isinstance(node["props"].get("id"), str):
+            out[node["props"]["id"]] = node
+        _components(node["props"].get("children"), out)
+    return out
+
+
+def initial_request(base_url: str, view: CallbackView) -> dict[str, Any] | None:
+    """The request Dash's renderer sends for a callback's first call on ``view.page`` — built from the app's own
+    dependency list and the page's first layout, for a callback that no longer runs on page load (its first view
+    comes with the layout: prevent_initial_call). Inputs and states are the values the layout holds; a state the
+    callback itself writes (a store of what it drew) is empty, as on a page it has not drawn yet; a dcc.Location holds the page's address.
+    None when the callback still runs on page load (then the browser's own request is recorded)."""
+    dep = next((d for d in _get_json(base_url + "/_dash-dependencies") if view.output in d["output"]), None)
+    if dep is None or not dep.get("prevent_initial_call") or view.action or view.from_browser:
+        return None
+    outputs = [
+        dict(zip(("id", "property"), part.rsplit(".", 1), strict=True))
+        for part in dep["output"].strip(".").split("...")
+    ]
+    written = {(o["id"], o["property"]) for o in outputs}
+    shell = _get_json(base_url + "/_dash-layout?" + urllib.parse.urlencode({"page": view.page}))
+    comps = _components(shell, {})
+    pathname, _, query = view.page.partition("?")
+    address = {"pathname": pathname, "search": "?" + query if query else "", "hash": "", "href": base_url + view.page}
+
+    def value(ref: dict[str, str], is_state: bool = False) -> dict[str, Any]:
+        comp = comps.get(ref["id"])
+        if comp is None:
+            raise RuntimeError(f"{ref['id']!r} is not in the first layout of {view.page}")
+        if comp["type"] == "Location":
+            v = address.get(ref["property"])
+        elif is_state and (ref["id"], ref["property"]) in written:
+            v = None
+        else:
+            v = comp["props"].get(ref["property"])
+        return {**ref, "value": v}
+
+    return {
+        "output": dep["output"],
+        "outputs": outputs,
+        "inputs": [value(i) for i in dep["inputs"]],
+        "changedPropIds": [],
+        "parsedChangedPropsIds": [],
+        "state": [value(s, is_state=True) for s in dep["state"]],
+    }
+
+
 def capture(base_url: str, views: list[CallbackView], folder: Path, timeout_s: float = 30) -> list[Path]:
-    """Record the exact request body the browser POSTs to /_dash-update-component for each view."""
+    """Record the exact request body the browser POSTs to /_dash-update-component for each view (for a callback
+    that does not run on page load any more: the request its first call would send, see initial_request)."""
     from playwright.sync_api import sync_playwright
 
     folder.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
+    headers = {"accept": "application/json", "content-type": "application/json"}
+    browser_views = []
+    for view in views:
+        body = initial_request(base_url, view)
+        if body is None:
+            browser_views.append(view)
+            continue
+        doc = {"name": view.name, "page": view.page, "headers": headers, "body": body}
+        path = folder / f"{view.name}.json"
+        path.write_text(json.dumps(doc, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        written.append(path)
+    views = browser_views
+    if not views:
+        return written
     with sync_playwright() as p:
         browser = launch(p)
         try:

@@ -9,15 +9,16 @@ from dash import dcc, html
 from kpidash import config, ids, queries, service
 from kpidash.a11y import aria as _aria
 from kpidash.components import dropdown_labels
-from kpidash.formatting import period_label
 from kpidash.views_explore import (
     MODE_LABELS,
     clean_codes,
+    compare_view,
     indicator_options,
     prefecture_options,
     safe_int,
     t,
     theme_options,
+    trends_view,
     valid_indicator,
 )
 
@@ -53,11 +54,11 @@ def compare_layout(indicator: Any, period: Any, mode: Any, highlight: Any, view:
     view = view if view in ("map", "bar", "table") else "map"
     sort = sort if sort in ("value", "code") else "value"
     hl = clean_codes(highlight, set(config.PREFECTURE_CODES))
-    meta = queries.indicator(ind) or {}
     periods = queries.periods(ind)
     p = safe_int(period)
     p = p if p in periods else (periods[-1] if periods else None)
-    period_opts = [{"label": period_label(x, str(meta.get("period_type", "")), lang), "value": x} for x in periods]
+    # The first view is part of the layout (the callback runs only when a control changes): one round trip less.
+    body, period_opts, p, state = compare_view(ind, p, mode, hl, view, sort, lang)
     return html.Div(
         [
             html.H1(t("都道府県を比べる", "Compare prefectures", lang)),
@@ -147,8 +148,8 @@ def compare_layout(indicator: Any, period: Any, mode: Any, highlight: Any, view:
                 ],
                 className="controls",
             ),
-            dcc.Loading(html.Div(id=ids.COMPARE_BODY), delay_show=400),
-            dcc.Store(id=ids.COMPARE_STATE),
+            dcc.Loading(html.Div(body, id=ids.COMPARE_BODY), delay_show=400),
+            dcc.Store(id=ids.COMPARE_STATE, data=state),
             dcc.Store(id=ids.COMPARE_SYNC),
         ],
         className="page",
@@ -161,6 +162,7 @@ def trends_layout(indicator: Any, regions: Any, mode: Any, base: Any, lang: str)
     allowed = {*config.PREFECTURE_CODES, *config.AGGREGATE_CODES}
     regs = clean_codes(regions, allowed) or ["00", "TKY", "NTK"]
     mode = mode if mode in ("value", "per_capita", "growth", "index") else "value"
+    body, state = trends_view(ind, regs, mode, safe_int(base), lang)  # the first view, as on /compare
     return html.Div(
         [
             html.H1(t("推移を見る", "Trends", lang)),
@@ -220,8 +222,8 @@ def trends_layout(indicator: Any, regions: Any, mode: Any, base: Any, lang: str)
                 ],
                 className="controls",
             ),
-            dcc.Loading(html.Div(id=ids.TRENDS_BODY), delay_show=400),
-            dcc.Store(id=ids.TRENDS_STATE),
+            dcc.Loading(html.Div(body, id=ids.TRENDS_BODY), delay_show=400),
+            dcc.Store(id=ids.TRENDS_STATE, data=state),
             dcc.Store(id=ids.TRENDS_SYNC),
         ],
         className="page",

@@ -14,7 +14,12 @@ def layout(indicator=None, period=None, mode=None, highlight=None, view=None, so
     return controls.compare_layout(indicator, period, mode, highlight, view, sort, controls.norm_lang(lang))
 
 
-@callback(Output(ids.COMPARE_INDICATOR, "options"), Input(ids.COMPARE_THEME, "value"), State(ids.URL, "search"))
+@callback(
+    Output(ids.COMPARE_INDICATOR, "options"),
+    Input(ids.COMPARE_THEME, "value"),
+    State(ids.URL, "search"),
+    prevent_initial_call=True,
+)
 def indicator_choices(theme, search):  # type: ignore[no-untyped-def]
     return views_explore.indicator_options(theme, controls.norm_lang(views_explore.lang_from_search(search)))
 
@@ -31,6 +36,7 @@ def indicator_choices(theme, search):  # type: ignore[no-untyped-def]
     Input(ids.COMPARE_VIEW, "value"),
     Input(ids.COMPARE_SORT, "value"),
     State(ids.URL, "search"),
+    prevent_initial_call=True,  # the layout holds the first view
 )
 def render(indicator, period, mode, highlight, view, sort, search):  # type: ignore[no-untyped-def]
     return views_explore.compare_view(

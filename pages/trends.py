@@ -14,7 +14,12 @@ def layout(indicator=None, regions=None, mode=None, base=None, lang="ja", **_): 
     return controls.trends_layout(indicator, regions, mode, base, controls.norm_lang(lang))
 
 
-@callback(Output(ids.TRENDS_INDICATOR, "options"), Input(ids.TRENDS_THEME, "value"), State(ids.URL, "search"))
+@callback(
+    Output(ids.TRENDS_INDICATOR, "options"),
+    Input(ids.TRENDS_THEME, "value"),
+    State(ids.URL, "search"),
+    prevent_initial_call=True,
+)
 def indicator_choices(theme, search):  # type: ignore[no-untyped-def]
     return views_explore.indicator_options(theme, controls.norm_lang(views_explore.lang_from_search(search)))
 
@@ -27,6 +32,7 @@ def indicator_choices(theme, search):  # type: ignore[no-untyped-def]
     Input(ids.TRENDS_MODE, "value"),
     Input(ids.TRENDS_BASE, "value"),
     State(ids.URL, "search"),
+    prevent_initial_call=True,  # the layout holds the first view
 )
 def render(indicator, regions, mode, base, search):  # type: ignore[no-untyped-def]
     return views_explore.trends_view(indicator, regions, mode, base, views_explore.lang_from_search(search))

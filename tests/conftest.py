@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import html
 import io
+import json
+import re
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -83,3 +87,10 @@ def client(use_warehouse: Path):  # type: ignore[no-untyped-def]
 
 
 __all__ = ["RAW", "REPO", "config"]
+
+
+def plotly_meta(index_html: str) -> dict[str, Any]:
+    """The plotly.js configuration an index page carries for assets/app.js (one <meta>, JSON in its content)."""
+    found = re.findall(r'<meta name="kpidash-plotly" content="([^"]*)">', index_html)
+    assert len(found) == 1
+    return dict(json.loads(html.unescape(found[0])))

@@ -196,3 +196,11 @@ def test_fuzz_page_urls_never_5xx(site: Site, data: st.DataObject) -> None:
         assert resp.headers["Content-Type"].startswith("text/html")
     finally:
         resp.close()
+    # The same address as the browser adds it to its request for the layout (kpidash/prerender.py): the shell comes
+    # back as JSON, with the page in it or (on any failure) empty for the routing callback — never a 5xx.
+    resp = site.client.get("/_dash-layout?" + urllib.parse.urlencode({"page": url}))
+    try:
+        assert resp.status_code == 200, (url, resp.status_code)
+        assert resp.is_json and resp.get_json()["type"] == "Div"
+    finally:
+        resp.close()

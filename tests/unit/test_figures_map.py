@@ -124,6 +124,8 @@ def test_the_shell_registers_the_base_map_that_plotly_js_would_fetch(gdp, use_wa
 
     geo = prefecture_choropleth(gdp, "t", "u", [], "ja")["layout"]["geo"]
     name = f"{geo['scope'].replace(' ', '-')}_{geo['resolution']}m"
-    store = next(c for c in app_module.app.layout.children if getattr(c, "id", None) == app_module.PLOTLY_STORE)
-    assert store.data["topojsonName"] == name
-    assert store.data["topojson"] == {"type": "Topology", "objects": {}, "arcs": []}  # nothing to draw
+    from tests.conftest import plotly_meta
+
+    cfg = plotly_meta(app_module.app.server.test_client().get("/compare").get_data(as_text=True))
+    assert cfg["topojsonName"] == name
+    assert cfg["topojson"] == {"type": "Topology", "objects": {}, "arcs": []}  # nothing to draw
