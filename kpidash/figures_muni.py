@@ -151,7 +151,7 @@ def pref_view(pref: str, codes: frozenset[str] | None = None) -> PrefView | None
     return PrefView(pref, *_union(main), lat, lon, zoom, len(bxs), len(bxs) - len(main))
 
 
-# Once, at import (~0.2 s, mostly json.load of the 4.6 MB file): the bounding boxes of all prefectures.
+# Once, at import (json.load of the 1.3 MB simplified file): the bounding boxes of all prefectures.
 PREF_VIEWS: dict[str, PrefView] = {
     p: v for p in sorted({p for p, _ in feature_boxes().values()}) if (v := pref_view(p)) is not None
 }

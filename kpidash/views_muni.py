@@ -134,11 +134,23 @@ def muni_frame(indicator: str, pref: str | None, mode: str) -> pd.DataFrame:
     return _frame(*_wh(), indicator, pref, mode)
 
 
+def _sidecar(path: Path) -> dict[str, Any]:
+    side = path.with_name(path.name + ".meta.yaml")
+    meta = yaml.safe_load(side.read_text(encoding="utf-8")) if side.is_file() else None
+    return meta if isinstance(meta, dict) else {}
+
+
 @functools.cache
 def boundary_citation() -> str:
-    """Citation of the boundary file, from its provenance sidecar (it is not a statistical source in the marts)."""
-    side = FILES["municipalities"].with_name(FILES["municipalities"].name + ".meta.yaml")
-    meta = yaml.safe_load(side.read_text(encoding="utf-8")) if side.exists() else {}
+    """Citation of the boundary file's original source (it is not a statistical source in the marts).
+
+    The map draws a simplified derivative (data/derived/geo, made by frontend/geometry); its sidecar names the raw
+    file it was made from (``source_file``), whose sidecar cites the publisher. That citation joins the 出典 line,
+    which ends in 「を加工して作成」: the boundaries, too, are processed (simplified) data of that source.
+    """
+    meta = _sidecar(FILES["municipalities"])
+    if meta.get("source_file"):
+        meta = _sidecar(config.ROOT / str(meta["source_file"]))
     return str(meta.get("citation_ja") or "国土交通省「国土数値情報（行政区域データ）」")
 
 

@@ -1,4 +1,4 @@
-"""/municipalities in Chromium: map drawn (WebGL), prefecture control updates it and the URL, permalinks restore the
+"""/municipalities in Chromium: map drawn (SVG, the simplified boundary file), prefecture control updates it and the URL, permalinks restore the
 view, the table sorts on the server, and the console stays clean."""
 
 from __future__ import annotations
@@ -9,9 +9,10 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kpidash.config import RAW_DIR
+from kpidash.config import DATA_DIR, RAW_DIR
 
 RAW = RAW_DIR / "population_jukiban" / "muni_population_age_sex_jukiban_2023-01-01.csv"
+BOUNDARIES = DATA_DIR / "derived" / "geo" / "japan_municipalities_simplified.geojson"  # what the map should fetch
 
 pytestmark = pytest.mark.browser
 
@@ -46,7 +47,15 @@ def test_page_loads_and_map_is_drawn(page, live_url):
     assert state["paths"] == 1741  # each drawn (its boundary found in the file)
     assert page.locator("h1").inner_text() == "市区町村を比べる"
     main = page.inner_text("main")
-    assert "出典：" in main and "住民基本台帳" in main and "国土数値情報" in main
+    assert "出典：" in main and "住民基本台帳" in main and "国土数値情報" in main and "を加工して作成" in main
+    # The boundaries: fetched once, the simplified file (1.4 MB, not the raw 4.6 MB one), compressed on the wire.
+    geo = page.evaluate(
+        "() => performance.getEntriesByType('resource').filter(e => e.name.endsWith('/geo/municipalities.geojson'))"
+        ".map(e => ({decoded: e.decodedBodySize, encoded: e.encodedBodySize}))"
+    )
+    assert len(geo) == 1, geo
+    assert geo[0]["decoded"] == BOUNDARIES.stat().st_size < 1_500_000
+    assert 0 < geo[0]["encoded"] < geo[0]["decoded"] / 2
     page.wait_for_selector("#muni-ranking .main-svg .trace")
     page.wait_for_selector("#muni-grid .ag-row")
     page.wait_for_load_state("networkidle")

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
+import yaml
 from dash import Patch
 from plotly.io.json import to_json_plotly
 
@@ -22,6 +23,7 @@ from kpidash.config import RAW_DIR
 pytestmark = pytest.mark.integration
 
 CSV = RAW_DIR / "population_jukiban" / "muni_population_age_sex_jukiban_2023-01-01.csv"
+BOUNDARY_SIDECAR = RAW_DIR / "geo_municipal" / "japan_municipalities_2021_designated_cities.geojson.meta.yaml"
 AGES = {
     "pop_all_total": ["total"],
     "pop_all_0_14": ["age_00_04", "age_05_09", "age_10_14"],
@@ -168,6 +170,19 @@ def test_render_full_figure_and_patch(vm):
         assert isinstance(full, dict) and all(c.startswith("27") for c in full["data"][0]["locations"])
     full, *_ = vm.muni_render("pop_all_0_14", "13", "value", "ja", {**state, "lang": "en"})
     assert isinstance(full, dict)
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_boundary_source_cited_as_processed(vm, lang):
+    """The map draws a simplified derivative of the 国土数値情報 boundary file (data/derived/geo): the 出典 line cites
+    the original source, as its raw file's sidecar (read here) gives it, and ends in 「を加工して作成」."""
+    raw_citation = yaml.safe_load(BOUNDARY_SIDECAR.read_text(encoding="utf-8"))["citation_ja"]
+    assert raw_citation == "国土交通省「国土数値情報（行政区域データ）」（令和3年）"
+    *_, info, _ = vm.muni_render("pop_all_65plus", "47", "share", lang)
+    line = info[-1].children
+    assert line.startswith("出典：") and "住民基本台帳" in line
+    assert line.endswith(f"、{raw_citation}を加工して作成")
+    assert line.count("出典：") == 1 and line.count("を加工して作成") == 1
 
 
 def test_log_colour_scale_in_value_mode(vm):
