@@ -215,18 +215,36 @@ def _data_request(csv_encoding: bool = False) -> DataRequest:
     return DataRequest(indicators, regions, period_from, period_to, encoding)
 
 
-def _fetch(req: DataRequest) -> pd.DataFrame:
+def _over_limit(req: DataRequest, limit: int) -> ParamError:
+    """The 400 for a selection of more than ``limit`` rows; it states the exact number, so it is counted here — only
+    for a request that is refused (the answered ones learn that they are within the limit from their own rows)."""
     n = exports.count_rows(req.indicators, req.regions, req.period_from, req.period_to)
-    if n > MAX_ROWS:
-        raise ParamError(
-            400,
-            f"the request selects {n:,} rows; the limit is {MAX_ROWS:,} rows per request: "
-            "ask for fewer indicators or regions, or a shorter from/to range",
-            "indicators",
-            limit=MAX_ROWS,
-            rows=n,
-        )
-    return exports.long_data(req.indicators, req.regions, req.period_from, req.period_to)
+    return ParamError(
+        400,
+        f"the request selects {n:,} rows; the limit is {limit:,} rows per request: "
+        "ask for fewer indicators or regions, or a shorter from/to range",
+        "indicators",
+        limit=limit,
+        rows=n,
+    )
+
+
+def _fetch(req: DataRequest) -> pd.DataFrame:
+    """The rows of a CSV / XLSX / ZIP download: one query for at most MAX_ROWS + 1 rows instead of a count first."""
+    limit = MAX_ROWS
+    df = exports.long_data(req.indicators, req.regions, req.period_from, req.period_to, limit=limit + 1)
+    if len(df) > limit:
+        raise _over_limit(req, limit)
+    return df
+
+
+def _fetch_records(req: DataRequest) -> list[dict[str, Any]]:
+    """The rows of data.json as JSON-ready dicts, read the same way (no pandas on this path)."""
+    limit = MAX_ROWS
+    rows = exports.long_records(req.indicators, req.regions, req.period_from, req.period_to, limit=limit + 1)
+    if len(rows) > limit:
+        raise _over_limit(req, limit)
+    return rows
 
 
 def _filename(req: DataRequest, ext: str) -> str:
@@ -286,10 +304,14 @@ def data_json() -> Any:
 
 @memo.per_warehouse(maxsize=64, keep=lambda body: len(body) <= MEMO_MAX_BODY)
 def _data_json_body(req: DataRequest, url: str) -> str:
-    """The data.json body of one request (pure in the request and the warehouse version, hence memoised)."""
-    df = _fetch(req)
-    sources = exports.sources_used(req.indicators, df)
-    meta = exports.metadata(req.indicators, df, url)
+    """The data.json body of one request (pure in the request and the warehouse version, hence memoised).
+
+    Built without pandas: the rows come from one query on the observations (exports.long_records) and the citation,
+    licences and caveats from the catalogue index (exports.json_provenance) — the same body as
+    ``exports.records(long_data(...))`` and ``exports.metadata(...)`` would give, in a third of the time.
+    """
+    rows = _fetch_records(req)
+    prov = exports.json_provenance(req.indicators, rows)
     payload = {
         "query": {
             "indicators": req.indicators,
@@ -297,14 +319,14 @@ def _data_json_body(req: DataRequest, url: str) -> str:
             "from": req.period_from,
             "to": req.period_to,
         },
-        "count": len(df),
-        "columns": list(df.columns),
-        "citation_ja": exports.citation_line(sources) if sources else "",
-        "licences": meta["licences"],
-        "caveats": meta["caveats"],
-        "warehouse_built_at": meta["warehouse_built_at"],
+        "count": len(rows),
+        "columns": list(exports.LONG_COLUMNS),
+        "citation_ja": prov["citation_ja"],
+        "licences": prov["licences"],
+        "caveats": prov["caveats"],
+        "warehouse_built_at": prov["warehouse_built_at"],
         "permalink": url,
-        "data": exports.records(df),
+        "data": rows,
     }
     return json.dumps(payload, ensure_ascii=False, allow_nan=False)
 

@@ -413,3 +413,232 @@ def test_fuzzed_parameters_never_5xx(client, query):
     if r.status_code >= 400:
         body = r.get_json()
         assert body["error"] and "parameter" in body
+
+
+# ------------------------------------------------------------------------------- data.json body, the row limit
+
+BODY_KEYS = [
+    "query",
+    "count",
+    "columns",
+    "citation_ja",
+    "licences",
+    "caveats",
+    "warehouse_built_at",
+    "permalink",
+    "data",
+]
+ROW_KEYS = [
+    "indicator_id",
+    "indicator_name_ja",
+    "region_code",
+    "region_name_ja",
+    "period",
+    "period_type",
+    "value",
+    "unit",
+    "source_id",
+    "derivation",
+]
+
+
+def _expected_rows(path, ids: list[str], regions: list[str] | None, lo: int | None, hi: int | None) -> list[dict]:
+    """Every field of the rows data.json should return, in its order: indicators as asked, regions by sort_key,
+    periods ascending (joined and sorted here, independently of the API's code)."""
+    sql = (
+        "SELECT o.indicator_id, i.name_ja AS indicator_name_ja, o.region_code, r.name_ja AS region_name_ja, o.period, "
+        "i.period_type, o.value, i.unit, o.source_id, o.derivation, r.sort_key "
+        "FROM marts.observations o, marts.indicators i, marts.regions r "
+        "WHERE o.indicator_id = i.indicator_id AND o.region_code = r.region_code "
+        f"AND o.indicator_id IN ({', '.join('?' * len(ids))})"
+    )
+    params: list = list(ids)
+    if regions is not None:
+        sql += f" AND o.region_code IN ({', '.join('?' * len(regions))})"
+        params += regions
+    sql += " AND o.period BETWEEN ? AND ?"
+    params += [lo if lo is not None else -1, hi if hi is not None else 99999]
+    con = open_readonly(path)
+    try:
+        cur = con.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        rows = [dict(zip(names, t, strict=True)) for t in cur.fetchall()]
+    finally:
+        con.close()
+    rows.sort(key=lambda r: (ids.index(r["indicator_id"]), r["sort_key"], r["period"]))
+    return [{k: r[k] for k in ROW_KEYS} for r in rows]
+
+
+def _expected_sources(path, ids: list[str], rows: list[dict]) -> list[str]:
+    """Sources an export cites, in order of first appearance: per indicator asked, its catalogue source, the sources
+    of its rows, then (for a derived series, from kpi_defs.yaml read with PyYAML) those of its inputs, recursively."""
+    import yaml
+
+    from kpidash import config
+
+    defs = yaml.safe_load(config.KPI_DEFS_PATH.read_text(encoding="utf-8"))
+    parts = {d["id"]: (d["formula"]["numerator"], d["formula"]["denominator"]) for d in defs["derived_indicators"]}
+    catalogue_source = dict(_wh_df(path, "SELECT indicator_id, source_id FROM marts.indicators").values.tolist())
+    out: list[str] = []
+
+    def add(s: str) -> None:
+        if s not in out:
+            out.append(s)
+
+    def visit(iid: str, seen: set[str]) -> None:
+        if iid in seen or iid not in catalogue_source:
+            return
+        add(catalogue_source[iid])
+        for r in rows:
+            if r["indicator_id"] == iid:
+                add(r["source_id"])
+        for part in parts.get(iid, ()):
+            visit(part, seen | {iid})
+
+    for iid in ids:
+        visit(iid, set())
+    return out
+
+
+def _munis(path, n: int) -> list[str]:
+    sql = "SELECT region_code FROM marts.regions WHERE level = 'municipality' ORDER BY sort_key LIMIT ?"
+    return _wh_df(path, sql, [n])["region_code"].tolist()
+
+
+PREFS = [f"{i:02d}" for i in range(1, 48)]
+BODY_CASES = {
+    "benchmark": (["gdp_nominal"], PREFS, 2011, 2022),
+    "derived per-capita, rate, proxy": (["gdp_per_working_age_nominal", "lfs_unemployment_rate"], None, None, None),
+    "aggregates, municipalities, three indicators": (
+        ["net_migration_all", "pop_all_total", "gdp_nominal"],
+        ["NTK", "TKY", "00", "13", "01", "MUNI2"],
+        2015,
+        2023,
+    ),
+    "all regions of a municipal series": (["pop_all_65plus"], None, 2020, None),
+    "nothing selected": (["gdp_nominal"], ["TKY"], 1990, 1991),
+}
+
+
+@pytest.mark.parametrize("case", list(BODY_CASES))
+def test_data_json_body_equals_independent_computation(client, warehouse_path, case):
+    import os
+    from datetime import UTC, datetime
+
+    ids, regions, lo, hi = BODY_CASES[case]
+    if regions is not None and "MUNI2" in regions:
+        regions = [r for r in regions if r != "MUNI2"] + _munis(warehouse_path, 2)
+    qs = {"indicators": ",".join(ids)}
+    if regions is not None:
+        qs["regions"] = ",".join(regions)
+    if lo is not None:
+        qs["from"] = str(lo)
+    if hi is not None:
+        qs["to"] = str(hi)
+    url = "/api/v1/data.json?" + urllib.parse.urlencode(qs, safe=",")
+    r = client.get(url)
+    assert r.status_code == 200 and r.mimetype == "application/json"
+    text = r.data.decode("utf-8")
+    body = json.loads(text)
+    # the serialisation: standard separators, non-ASCII as is, keys in the documented order
+    assert text == json.dumps(body, ensure_ascii=False, allow_nan=False)
+    assert list(body) == BODY_KEYS
+
+    rows = _expected_rows(warehouse_path, ids, regions, lo, hi)
+    assert body["data"] == rows  # every field, exact floats, in order
+    assert all(list(row) == ROW_KEYS for row in body["data"])
+    assert body["count"] == len(rows) and body["columns"] == ROW_KEYS
+    assert body["query"] == {"indicators": ids, "regions": regions, "from": lo, "to": hi}
+    assert body["permalink"] == "http://localhost" + url
+    mtime = os.stat(warehouse_path).st_mtime
+    assert body["warehouse_built_at"] == datetime.fromtimestamp(mtime, UTC).isoformat(timespec="seconds")
+
+    sources = _expected_sources(warehouse_path, ids, rows)
+    cat = _wh_df(warehouse_path, "SELECT source_id, citation_ja, licence FROM marts.sources").set_index("source_id")
+    licences = [cat.at[s, "licence"] for s in sources if cat.at[s, "licence"]]
+    assert body["licences"] == list(dict.fromkeys(licences))
+    line = body["citation_ja"]
+    assert line.startswith("出典：") and line.endswith("を加工して作成")
+    for s in sources:  # publisher and title of every source used (several titles of one publisher are merged)
+        publisher, title = cat.at[s, "citation_ja"].split("「", 1)
+        assert publisher in line and "「" + title in line
+    for s in set(cat.index) - set(sources):  # and nothing else (titles unique to a source that is not used)
+        title = "「" + cat.at[s, "citation_ja"].split("「", 1)[-1]
+        if sum(t.endswith(title) for t in cat["citation_ja"]) == 1:
+            assert title not in line, s
+    caveats = _wh_df(warehouse_path, "SELECT indicator_id, caveats FROM marts.indicators").set_index("indicator_id")
+    expected_caveats = {i: caveats.at[i, "caveats"] for i in ids if isinstance(caveats.at[i, "caveats"], str)}
+    assert body["caveats"] == {i: c for i, c in expected_caveats.items() if c}
+    if case == "derived per-capita, rate, proxy":
+        assert "代理指標" in body["caveats"]["gdp_per_working_age_nominal"] and len(sources) > 1
+
+
+def test_data_json_rows_equal_the_csv_download(client):
+    """data.json and data.csv read their rows by different code paths: same rows, same order, same numbers."""
+    qs = "indicators=gdp_per_working_age_nominal,net_migration_all&regions=TKY,NTK,00,13,27&from=2012"
+    rows = client.get(f"/api/v1/data.json?{qs}").get_json()["data"]
+    df = pd.read_csv(
+        io.BytesIO(client.get(f"/api/v1/data.csv?{qs}").data), encoding="utf-8-sig", dtype={"region_code": str}
+    )
+    assert len(rows) == len(df) > 0
+    assert [list(r.values()) for r in rows] == df.astype(object).values.tolist()
+
+
+def _count(path, ids: list[str], regions: list[str] | None = None) -> int:
+    sql = f"SELECT count(*) AS n FROM marts.observations WHERE indicator_id IN ({', '.join('?' * len(ids))})"
+    params = list(ids)
+    if regions is not None:
+        sql += f" AND region_code IN ({', '.join('?' * len(regions))})"
+        params += regions
+    return int(_wh_df(path, sql, params)["n"][0])
+
+
+@pytest.mark.parametrize("endpoint", DATA_ENDPOINTS)
+def test_row_limit_boundary(client, endpoint, warehouse_path, monkeypatch):
+    """Exactly at the limit is answered; one row over is refused with the exact number of rows selected."""
+    from kpidash import api as api_module
+
+    monkeypatch.setenv("KPIDASH_VIEW_CACHE", "0")  # a memoised body would be answered whatever the limit is now
+    ids, regions = ["gdp_nominal", "pop_all_total"], ["TKY", "NTK", "13", "27"]
+    n = _count(warehouse_path, ids, regions)
+    assert n > 20
+    qs = f"indicators={','.join(ids)}&regions={','.join(regions)}"
+    monkeypatch.setattr(api_module, "MAX_ROWS", n)
+    r = client.get(f"/api/v1/{endpoint}?{qs}")
+    assert r.status_code == 200
+    if endpoint == "data.json":
+        assert r.get_json()["count"] == len(r.get_json()["data"]) == n
+    for limit in (n - 1, n // 2, 1, 0):  # the 400 states the count, not the limit + 1 rows read to detect it
+        monkeypatch.setattr(api_module, "MAX_ROWS", limit)
+        r = client.get(f"/api/v1/{endpoint}?{qs}")
+        assert r.status_code == 400, limit
+        body = r.get_json()
+        assert (body["rows"], body["limit"], body["parameter"]) == (n, limit, "indicators")
+        assert f"selects {n:,} rows" in body["error"] and f"limit is {limit:,} rows" in body["error"]
+
+
+def test_row_limit_zero_still_answers_an_empty_selection(client, warehouse_path, monkeypatch):
+    from kpidash import api as api_module
+
+    monkeypatch.setenv("KPIDASH_VIEW_CACHE", "0")
+    assert _count(warehouse_path, ["lfs_unemployment_rate"], ["TKY"]) == 0
+    monkeypatch.setattr(api_module, "MAX_ROWS", 0)
+    r = client.get("/api/v1/data.json?indicators=lfs_unemployment_rate&regions=TKY")
+    assert r.status_code == 200 and r.get_json()["count"] == 0 and r.get_json()["data"] == []
+
+
+def test_data_json_rows_when_the_catalogue_lags_the_rows(client, warehouse_path, monkeypatch):
+    """If the warehouse is swapped between reading the (cached) catalogue and the rows, a row whose region or
+    indicator the cached catalogue lacks is still returned, named and ordered, as the warehouse has it."""
+    import dataclasses
+
+    from kpidash import exports
+
+    real = exports._index()
+    lagging = dataclasses.replace(real, regions={k: v for k, v in real.regions.items() if k not in ("13", "NTK")})
+    monkeypatch.setattr(exports, "_index", lambda path=None: lagging)
+    regions = ["NTK", "13", "01", "TKY"]
+    r = client.get(f"/api/v1/data.json?indicators=gdp_nominal&regions={','.join(regions)}&from=2015&to=2020")
+    assert r.status_code == 200
+    rows = _expected_rows(warehouse_path, ["gdp_nominal"], regions, 2015, 2020)
+    assert r.get_json()["data"] == rows and {x["region_code"] for x in rows} >= {"13", "NTK"}
