@@ -21,7 +21,9 @@ from kpidash import components, ids, prerender, security
 from kpidash.a11y import aria
 from kpidash.api import api
 from kpidash.db import WarehouseMissing
+from kpidash.figures import GEOJSON_URL as PREFECTURES_GEOJSON
 from kpidash.figures_map import EMPTY_TOPOLOGY, TOPOJSON_NAME
+from kpidash.figures_muni import GEOJSON_URL as MUNICIPALITIES_GEOJSON
 from kpidash.geo import geo
 from kpidash.kpi_schema import KpiDefsError
 from kpidash.service import validate_startup
@@ -192,6 +194,7 @@ def _install_page_scripts(app: Dash, plotly_url: str, regenerator_url: str) -> N
     chart_pages = tuple(prefix + p for p in CHART_PAGES)
     grid_pages = tuple(prefix + p for p in GRID_PAGES)
     compare = prefix + "/compare"
+    muni = prefix + "/municipalities"
     # dcc's lazy chunks, fetched only once a Graph or Dropdown is rendered (after the layout and the first callbacks).
     dcc_chunk = f"{app.config.requests_pathname_prefix}_dash-component-suites/dash/dcc/"
     grid_url: list[str] = []  # the fingerprinted URL, known once Dash has rendered an index
@@ -218,8 +221,11 @@ def _install_page_scripts(app: Dash, plotly_url: str, regenerator_url: str) -> N
         if path.startswith(chart_pages) and not table:
             response.headers.add("Link", f"<{plotly_url}>; rel=preload; as=script")
             response.headers.add("Link", f"<{dcc_chunk}async-graph.js>; rel=preload; as=script")
-            if path == compare and request.args.get("view", "map") == "map":
-                response.headers.add("Link", "</geo/prefectures.geojson>; rel=preload; as=fetch; crossorigin")
+            # The boundaries the first view's map fetches (plotly.js asks only once it draws): with the page.
+            geojson = PREFECTURES_GEOJSON if path == compare and request.args.get("view", "map") == "map" else None
+            geojson = MUNICIPALITIES_GEOJSON if path == muni else geojson
+            if geojson:  # the URL exactly as in the figures (as=fetch + crossorigin: what plotly's request matches)
+                response.headers.add("Link", f"<{geojson}>; rel=preload; as=fetch; crossorigin")
         if path.startswith(chart_pages) or path == compare:
             response.headers.add("Link", f"<{dcc_chunk}async-dropdown.js>; rel=preload; as=script")
         if grid_url and (table or path.startswith(grid_pages)):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import statistics
 
 import pandas as pd
 
@@ -55,8 +56,13 @@ def index_to_base(values: pd.DataFrame, base_period: int) -> pd.DataFrame:
 
 
 def peer_median(cross: pd.DataFrame, peers: list[str]) -> float | None:
-    vals = cross[cross["region_code"].isin(peers)]["value"]
-    return float(vals.median()) if len(vals) else None
+    """Median of the peers' values (gaps skipped; NaN if every peer is a gap; None if no peer is in ``cross``)."""
+    keep = set(peers)
+    vals = [v for c, v in zip(cross["region_code"].tolist(), cross["value"].tolist(), strict=True) if c in keep]
+    observed = [float(v) for v in vals if v is not None and v == v]
+    if not vals:
+        return None
+    return statistics.median(observed) if observed else math.nan
 
 
 def structural_features(

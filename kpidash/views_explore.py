@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 from urllib.parse import urlencode
 
@@ -31,34 +32,46 @@ def _name_col(lang: str) -> str:
     return "name_ja" if lang == "ja" else "name_en"
 
 
+def _ranked_prefectures(cross: pd.DataFrame, lang: str) -> list[tuple[str, str, Any, int | None]]:
+    """(code, name, value, rank) of the prefectures, highest first, gaps last; rank 1 = highest, ties share the best
+    rank (competition ranking), a gap has none. Plain Python: 47 rows cost less than pandas' per-call overhead."""
+    rows = [
+        (str(code), str(name), value)
+        for code, name, value, level in zip(
+            cross["region_code"].tolist(),
+            cross[_name_col(lang)].tolist(),
+            cross["value"].tolist(),
+            cross["level"].tolist(),
+            strict=True,
+        )
+        if level == "prefecture"
+    ]
+    observed = sorted((r for r in rows if not _is_gap(r[2])), key=lambda r: -r[2])  # stable: ties keep JIS order
+    values = [r[2] for r in observed]
+    ranked = [(c, n, v, 1 + sum(1 for x in values if x > v)) for c, n, v in observed]
+    return ranked + [(c, n, None, None) for c, n, v in rows if _is_gap(v)]
+
+
 def _cross_summary(
     cross: pd.DataFrame, unit: str, decimals: int, lang: str, kind: str, highlight: list[str] | None = None
 ) -> str:
     """One sentence saying what a map or ranking of the prefectures shows (its text alternative)."""
-    prefs = cross[cross["level"] == "prefecture"].dropna(subset=["value"])
-    prefs = prefs.sort_values("value", ascending=False, kind="stable")
-    if prefs.empty:
+    prefs = [r for r in _ranked_prefectures(cross, lang) if r[3] is not None]
+    if not prefs:
         return t(f"{kind}：データがありません。", f"{kind}: no data.", lang)
-    names = prefs[_name_col(lang)].tolist()
-    vals = prefs["value"].tolist()
 
     def v(x: float) -> str:
         return f"{format_number(x, decimals)} {unit}".strip()
 
-    med = float(prefs["value"].median())
+    med = statistics.median(r[2] for r in prefs)
     n = len(prefs)
+    (_, top, top_v, _), (_, last, last_v, _) = prefs[0], prefs[-1]
     if lang == "ja":
-        text = (
-            f"{kind}：最も高いのは{names[0]}（{v(vals[0])}）、最も低いのは{names[-1]}（{v(vals[-1])}）、"
-            f"{n}都道府県の中央値は{v(med)}。"
-        )
+        text = f"{kind}：最も高いのは{top}（{v(top_v)}）、最も低いのは{last}（{v(last_v)}）、{n}都道府県の中央値は{v(med)}。"
     else:
-        text = (
-            f"{kind}: highest {names[0]} ({v(vals[0])}), lowest {names[-1]} ({v(vals[-1])}), median of {n}: {v(med)}."
-        )
-    codes = prefs["region_code"].tolist()
-    ranks = prefs["value"].rank(ascending=False, method="min").astype(int).tolist()  # as in the table
-    marked = [f"{names[codes.index(c)]} {ranks[codes.index(c)]}" for c in (highlight or []) if c in codes]
+        text = f"{kind}: highest {top} ({v(top_v)}), lowest {last} ({v(last_v)}), median of {n}: {v(med)}."
+    by_code = {c: (name, rank) for c, name, _, rank in prefs}
+    marked = [f"{by_code[c][0]} {by_code[c][1]}" for c in (highlight or []) if c in by_code]
     if marked and lang == "ja":
         text += f"強調した県の順位（高い順）：{'、'.join(m + '位' for m in marked)}。"
     elif marked:
@@ -68,11 +81,9 @@ def _cross_summary(
 
 def _cross_table(cross: pd.DataFrame, unit: str, decimals: int, lang: str) -> html.Details:
     """The numbers of a prefecture map or ranking, highest first, as a table."""
-    prefs = cross[cross["level"] == "prefecture"].sort_values("value", ascending=False, kind="stable")
-    ranks = prefs["value"].rank(ascending=False, method="min")
     rows = [
-        [name, format_number(val, decimals), "—" if pd.isna(rk) else str(int(rk))]
-        for name, val, rk in zip(prefs[_name_col(lang)], prefs["value"], ranks, strict=True)
+        [name, format_number(val, decimals), "—" if rank is None else str(rank)]
+        for _, name, val, rank in _ranked_prefectures(cross, lang)
     ]
     headers = [t("都道府県", "Prefecture", lang), f"{t('値', 'Value', lang)}（{unit}）", t("順位", "Rank", lang)]
     return data_table(headers, rows, lang)

@@ -191,6 +191,8 @@ def muni_layout(indicator: Any, pref: Any, mode: Any, lang: str) -> html.Div:
     ind = valid_indicator(indicator)
     p = valid_pref(pref)
     m = valid_mode(mode, ind)
+    # The first view is part of the layout (the callback runs only when a control changes): one round trip less.
+    fig, ranking, table, info, state = muni_render(ind, p, m, lang)
     return html.Div(
         [
             html.H1(t("市区町村を比べる", "Compare municipalities", lang)),
@@ -225,15 +227,17 @@ def muni_layout(indicator: Any, pref: Any, mode: Any, lang: str) -> html.Div:
                 ],
                 className="controls",
             ),
-            html.Div(id=INFO),
+            html.Div(info, id=INFO),
             html.Div(
                 [
                     dcc.Graph(
+                        figure=fig,
                         id=MAP,
                         config={"displaylogo": False, "locale": "ja" if lang == "ja" else "en"},
                         style={"height": f"{figures_muni.MAP_HEIGHT}px"},
                     ),
                     dcc.Graph(
+                        figure=ranking,
                         id=RANKING,
                         config={"displaylogo": False, "locale": "ja" if lang == "ja" else "en"},
                         style={"height": f"{figures_muni.MAP_HEIGHT}px"},
@@ -241,8 +245,8 @@ def muni_layout(indicator: Any, pref: Any, mode: Any, lang: str) -> html.Div:
                 ],
                 className="two-col",
             ),
-            html.Div(id=TABLE),
-            dcc.Store(id=STATE),
+            html.Div(table, id=TABLE),
+            dcc.Store(id=STATE, data=state),
             dcc.Store(id=SYNC),
         ],
         className="page",

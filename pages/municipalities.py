@@ -27,6 +27,7 @@ def layout(indicator=None, pref=None, mode=None, lang="ja", **_):  # type: ignor
     Input(views_muni.MODE, "value"),
     State(ids.URL, "search"),
     State(views_muni.STATE, "data"),
+    prevent_initial_call=True,  # the layout holds the first view
 )
 def render(indicator, pref, mode, search, shown):  # type: ignore[no-untyped-def]
     return views_muni.muni_render(indicator, pref, mode, views_explore.lang_from_search(search), shown)

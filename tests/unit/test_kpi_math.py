@@ -118,3 +118,16 @@ def test_aggregate_ratio_is_sum_over_sum(wh) -> None:  # type: ignore[no-untyped
     # The two definitions differ by far more than rounding: the test tells them apart.
     assert abs(mean_of_ratios - sum_over_sum) > 1e-3 * sum_over_sum
     assert stored != pytest.approx(mean_of_ratios, rel=1e-4)
+
+
+def test_peer_median_matches_pandas_and_skips_gaps() -> None:
+    import math
+
+    from kpidash.compute import peer_median
+
+    cross = pd.DataFrame({"region_code": ["01", "02", "03", "04", "13"], "value": [5.0, float("nan"), 1.0, 2.5, 100.0]})
+    for peers in (["01", "02", "03"], ["01", "03", "04", "13"], ["13"], ["02", "03", "99"]):
+        expected = cross[cross["region_code"].isin(peers)]["value"].median()  # pandas skips NaN
+        assert peer_median(cross, peers) == pytest.approx(float(expected))
+    assert peer_median(cross, ["99"]) is None  # no peer in the cross-section
+    assert math.isnan(peer_median(cross, ["02"]))  # peers present, all gaps
