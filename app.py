@@ -107,7 +107,7 @@ PLOTLY_META = "kpidash-plotly"  # <meta> with the bundle URL and the empty base 
 # page, not after the page's content has arrived (dcc.Graph asks for plotly.js only when it is rendered, and React
 # shows the content around it only once it is there). See _install_page_scripts.
 CHART_PAGES = ("/compare", "/trends", "/region/", "/indicator/", "/municipalities")  # /compare: not ?view=table
-GRID_PAGES = ("/municipalities",)  # and /compare?view=table
+GRID_PAGES: tuple[str, ...] = ()  # and /compare?view=table (on /municipalities the grid waits for the map)
 AG_GRID_SCRIPT = re.compile(
     r'<script src="(?P<src>[^"]*/_dash-component-suites/dash_ag_grid/dash_ag_grid\.[^"/]*\.js)"></script>\s*'
 )
@@ -118,6 +118,11 @@ SCRIPT_DIGEST = re.compile(r"[0-9a-f]{12}")  # the content hash in a vendored sc
 # Dash's Babel polyfill (core-js + regenerator, 70–145 ms of script evaluation on every page) is replaced by the
 # regenerator runtime alone: Dash's renderer and dcc use its global; current browsers have the rest natively.
 REGENERATOR_FILE = Path(kpidash.__file__).resolve().parent / "vendor" / "regenerator-runtime" / "runtime.min.js"
+# Dash registers dash_table (it imports it) and so links its bundle in every page; no page uses a DataTable (tables are
+# AG Grid or plain HTML): the script is left out (one request and ~15 ms of evaluation less on every first visit).
+DASH_TABLE_SCRIPT = re.compile(
+    r'<script src="[^"]*/_dash-component-suites/dash/dash_table/bundle\.[^"/]*\.js"></script>\s*'
+)
 POLYFILL_SCRIPT = re.compile(r'<script src="[^"]*/_dash-component-suites/dash/deps/polyfill@[^"/]*\.js"></script>')
 
 
@@ -204,6 +209,7 @@ def _install_page_scripts(app: Dash, plotly_url: str, regenerator_url: str) -> N
 
     def interpolate_index(**kwargs: str) -> str:
         kwargs["scripts"] = POLYFILL_SCRIPT.sub(regenerator_tag, kwargs.get("scripts", ""), count=1)
+        kwargs["scripts"] = DASH_TABLE_SCRIPT.sub("", kwargs["scripts"], count=1)
         kwargs["metas"] = kwargs.get("metas", "") + plotly_meta
         scripts = kwargs["scripts"]
         m = AG_GRID_SCRIPT.search(scripts)

@@ -128,7 +128,14 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
     const state = R.useState(real !== null);
     const ready = state[0];
     const setReady = state[1];
-    R.useEffect(function () { if (!ready) { load().then(function () { setReady(true); }); } }, [ready]);
+    R.useEffect(function () {
+      if (ready) { return; }
+      // Below a chart, the grid's 1.3 MB waits until the browser is idle: the chart is drawn first.
+      const start = function () { load().then(function () { setReady(true); }); };
+      if (props.className && props.className.indexOf("kpi-grid-defer") >= 0 && window.requestIdleCallback) {
+        window.requestIdleCallback(start, { timeout: 2000 });
+      } else { start(); }
+    }, [ready]);
     if (!ready) { return R.createElement("div", { className: props.className, style: props.style }); }
     return R.createElement(real.AgGrid, props);
   }

@@ -20,11 +20,9 @@ from typing import Any
 
 import dash_ag_grid as dag
 import pandas as pd
-import yaml
 from dash import Patch, dcc, html
 
-from kpidash import config, figures_muni, queries
-from kpidash.geo import FILES
+from kpidash import config, figures_muni, geo, queries
 from kpidash.views_explore import prefecture_options, t
 
 DENOMINATOR = "pop_all_total"  # 総人口 of the municipality (住民基本台帳, 日本人住民＋外国人住民)
@@ -134,24 +132,10 @@ def muni_frame(indicator: str, pref: str | None, mode: str) -> pd.DataFrame:
     return _frame(*_wh(), indicator, pref, mode)
 
 
-def _sidecar(path: Path) -> dict[str, Any]:
-    side = path.with_name(path.name + ".meta.yaml")
-    meta = yaml.safe_load(side.read_text(encoding="utf-8")) if side.is_file() else None
-    return meta if isinstance(meta, dict) else {}
-
-
-@functools.cache
 def boundary_citation() -> str:
-    """Citation of the boundary file's original source (it is not a statistical source in the marts).
-
-    The map draws a simplified derivative (data/derived/geo, made by frontend/geometry); its sidecar names the raw
-    file it was made from (``source_file``), whose sidecar cites the publisher. That citation joins the 出典 line,
-    which ends in 「を加工して作成」: the boundaries, too, are processed (simplified) data of that source.
-    """
-    meta = _sidecar(FILES["municipalities"])
-    if meta.get("source_file"):
-        meta = _sidecar(config.ROOT / str(meta["source_file"]))
-    return str(meta.get("citation_ja") or "国土交通省「国土数値情報（行政区域データ）」")
+    """The municipal boundaries' original source (geo.boundary_citation); it joins the page's 出典 line, which ends
+    in 「を加工して作成」: the boundaries, too, are processed (simplified) data of that source."""
+    return geo.boundary_citation("municipalities")
 
 
 def reference_date(vintage: str) -> str | None:
@@ -301,7 +285,7 @@ def _grid(unit: str, decimals: int, has_share: bool, lang: str) -> dag.AgGrid:
             "domLayout": "autoHeight",
             "ensureDomOrder": True,
         },
-        className="ag-theme-alpine",
+        className="ag-theme-alpine kpi-grid-defer",  # loads once the map is drawn (assets/app.js)
         style={"width": "100%"},
     )
 

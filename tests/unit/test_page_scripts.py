@@ -25,3 +25,24 @@ def test_index_loads_the_regenerator_runtime_instead_of_the_polyfill(use_warehou
     assert b"regeneratorRuntime" in r.data
     stale = client.get("/_kpidash/regenerator-runtime.000000000000.min.js")  # a page cached before an upgrade
     assert stale.status_code == 200 and stale.headers["Cache-Control"] == "no-cache"
+
+
+def test_dash_table_is_not_loaded_and_no_page_uses_it(use_warehouse):
+    """Dash links dash_table's bundle in every page; the app leaves it out, so no layout may contain its components
+    (they would not render). Every page's first layout is checked as the browser receives it."""
+    import urllib.parse
+
+    import dash
+
+    import app as app_module
+
+    client = app_module.server.test_client()
+    pages = [p.get("path_template") or p["path"] for p in dash.page_registry.values()]
+    assert "/compare" in pages and "/municipalities" in pages
+    for path in pages:
+        url = re.sub(r"<[^>]+>", "13", path)
+        scripts = re.findall(r'<script src="([^"]+)"', client.get(url).get_data(as_text=True))
+        assert scripts and not [s for s in scripts if "dash_table" in s], url
+        for view in ("", "?view=table", "?view=bar"):
+            layout = client.get("/_dash-layout?page=" + urllib.parse.quote(url + view)).get_data(as_text=True)
+            assert '"namespace": "dash_table"' not in layout and '"namespace":"dash_table"' not in layout, url + view
