@@ -19,7 +19,7 @@ from urllib.parse import quote
 from flask import Response, request
 from werkzeug.datastructures import MultiDict
 
-from kpidash import chart_images, config, exports, queries, views_explore
+from kpidash import chart_images, config, exports, geo, queries, views_explore
 from kpidash.api import ID_RE, REGION_RE, YEAR_RE, ParamError, _error, _only, _short, api
 
 PAGES = ("compare", "trends", "region")
@@ -50,6 +50,7 @@ class ChartRequest:
     stem: str  # file name without the extension, ASCII
     label: str = ""  # an extra, possibly non-ASCII, part of the file name (filename*)
     title: str | None = None  # for a chart whose title the page shows as HTML text
+    boundaries: str | None = None  # the geo.FILES boundary file a map draws (cited after the statistics)
 
 
 def _value(args: MultiDict[str, str], name: str) -> str | None:
@@ -172,7 +173,12 @@ def _compare(args: MultiDict[str, str], lang: str) -> ChartRequest:
     sort = _choice(args, "sort", SORTS, "value")
     cross, unit, title, bench = views_explore.compare_data(ind, period, mode, highlight, lang)
     fig = views_explore.compare_figure(ind, cross, unit, title, bench, mode, highlight, view, sort, lang)
-    return ChartRequest(fig, views_explore.series_ids(iid, mode), f"kpidash_{iid}_{period}_{mode}_{view}")
+    return ChartRequest(
+        fig,
+        views_explore.series_ids(iid, mode),
+        f"kpidash_{iid}_{period}_{mode}_{view}",
+        boundaries="prefectures" if view == "map" and not cross.empty else None,
+    )
 
 
 def _trends(args: MultiDict[str, str], lang: str) -> ChartRequest:
@@ -239,7 +245,8 @@ def _chart(fmt: str) -> Any:
     width = _size(args, "width", chart_images.MIN_WIDTH, chart_images.MAX_WIDTH) or chart_images.DEFAULT_WIDTH
     height = _size(args, "height", chart_images.MIN_HEIGHT, chart_images.MAX_HEIGHT)
     req = BUILDERS[page](args, lang)
-    citation = exports.citation_line(exports.sources_used(req.citation_ids))
+    extra = [geo.boundary_citation(req.boundaries)] if req.boundaries else []
+    citation = exports.citation_line(exports.sources_used(req.citation_ids), extra=extra)
     try:
         body = chart_images.chart_image(req.figure, fmt, width, height, citation, req.title)
     except chart_images.ChartImageError:

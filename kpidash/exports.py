@@ -351,8 +351,9 @@ def _merge_by_publisher(citations: Iterable[str]) -> list[str]:
     return [head + "".join(titles) for head, titles in groups.items()]
 
 
-def citation_line(source_ids: Iterable[str], path: Path | None = None) -> str:
-    """「出典：<citation_ja>、<…>を加工して作成」 for the given marts.sources ids (in the order given)."""
+def citation_line(source_ids: Iterable[str], path: Path | None = None, extra: Sequence[str] = ()) -> str:
+    """「出典：<citation_ja>、<…>を加工して作成」 for the given marts.sources ids (in the order given), then ``extra``
+    citations of sources outside the marts (e.g. a map's boundary file)."""
     ids = list(dict.fromkeys(source_ids))
     if not ids:
         raise ExportError("citation_line needs at least one source id")
@@ -360,7 +361,7 @@ def citation_line(source_ids: Iterable[str], path: Path | None = None) -> str:
     unknown = [s for s in ids if s not in citations]
     if unknown:
         raise ExportError(f"unknown source id(s) {', '.join(unknown)}: not in marts.sources")
-    cites = list(dict.fromkeys(citations[s] for s in ids))
+    cites = list(dict.fromkeys([*(citations[s] for s in ids), *extra]))
     return CITATION_PREFIX + "、".join(_merge_by_publisher(cites)) + CITATION_SUFFIX
 
 

@@ -10,9 +10,10 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
 
-from kpidash import compute, config, figures, memo, queries, service
+from kpidash import compute, config, figures, geo, memo, queries, service
 from kpidash.components import chart, data_table, metadata_panel, status_badge
 from kpidash.downloads import DataQuery, chunks, download_bar
+from kpidash.exports import CITATION_PREFIX, CITATION_SUFFIX
 from kpidash.formatting import format_number, period_label
 
 AGGREGATES = [config.NATIONAL_CODE, config.TOKYO_AREA_CODE, config.OUTSIDE_TOKYO_AREA_CODE]
@@ -87,6 +88,12 @@ def _cross_table(cross: pd.DataFrame, unit: str, decimals: int, lang: str) -> ht
     ]
     headers = [t("都道府県", "Prefecture", lang), f"{t('値', 'Value', lang)}（{unit}）", t("順位", "Rank", lang)]
     return data_table(headers, rows, lang)
+
+
+def map_boundary_note(lang: str) -> html.P:
+    """The prefecture map's own 出典 (its borders are simplified 地球地図日本 data, not a statistical source)."""
+    cite = f"{CITATION_PREFIX}{geo.boundary_citation('prefectures')}{CITATION_SUFFIX}"
+    return html.P(f"{t('地図の境界', 'Map boundaries', lang)}：{cite}", className="small muted citation-map", lang="ja")
 
 
 def _plabel(period: Any, period_type: str, lang: str) -> str:
@@ -233,13 +240,15 @@ def compare_data(
     bench: Benchmarks = {}
     if cross.empty:
         return cross, unit, title, bench
+    rows = list(
+        zip(cross["region_code"].tolist(), cross[_name_col(lang)].tolist(), cross["value"].tolist(), strict=True)
+    )
+    by_code = {code: (name, value) for code, name, value in reversed(rows)}  # the first row of a code, as .iloc[0]
     for code in AGGREGATES:
-        row = cross[cross["region_code"] == code]
-        if not row.empty:
-            bench[code] = (row["name_ja" if lang == "ja" else "name_en"].iloc[0], float(row["value"].iloc[0]))
+        if code in by_code:
+            bench[code] = (by_code[code][0], float(by_code[code][1]))
     prefs = cross[cross["level"] == "prefecture"]
-    peer_codes = highlight or list(prefs["region_code"])
-    med = compute.peer_median(prefs, peer_codes if highlight else list(prefs["region_code"]))
+    med = compute.peer_median(prefs, highlight or prefs["region_code"].tolist())
     if med is not None:
         bench["peer"] = (
             t(
@@ -378,6 +387,7 @@ def compare_body(
         )
     return [
         body,
+        *([map_boundary_note(lang)] if view == "map" else []),
         html.Div([html.H2(t("比較の基準", "Benchmarks", lang)), bench_list], className="benchmarks"),
         *notes,
         downloads,
@@ -933,6 +943,7 @@ def kpi_body(kpi_id: str, lang: str) -> list[Any]:
                             ],
                             className="two-col",
                         ),
+                        map_boundary_note(lang),
                         _cross_table(cross, bunit, 1, lang),
                     ]
                 )

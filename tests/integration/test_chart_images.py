@@ -18,7 +18,9 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 import pytest
+import yaml
 
+from kpidash.config import RAW_DIR
 from tests.conftest import REPO
 from tests.conftest import fetch_rows as _sql
 
@@ -105,6 +107,7 @@ def test_compare_bar_svg_shows_every_prefecture_in_value_order(client, warehouse
     assert citation.startswith("出典：") and citation.endswith("を加工して作成")
     for part in _expected_citation(warehouse_path, ["gdp_nominal"]):
         assert part in citation
+    assert _raw_boundary_citation() not in citation  # a ranking draws no boundaries
 
 
 def test_compare_map_svg_draws_each_prefecture_with_data(client, warehouse_path):
@@ -123,9 +126,18 @@ def test_compare_map_svg_draws_each_prefecture_with_data(client, warehouse_path)
     # The two highlighted prefectures are outlined (wider stroke), the others not.
     widths = [re.search(r"stroke-width: ([\d.]+)px", s.get("style", "")).group(1) for s in shapes]
     assert sorted(widths).count("2.5") == 2
-    assert "出典：" in _citation_text(root)
+    # The map's borders are simplified 地球地図日本 data: cited after the statistics, as the raw file's sidecar says.
+    citation = _citation_text(root)
+    assert citation.startswith("出典：") and citation.endswith(f"、{_raw_boundary_citation()}を加工して作成")
+    for part in _expected_citation(warehouse_path, ["gdp_nominal"]):
+        assert part in citation
     [title] = _all(root, "gtitle")
     assert "2022" in _text(title)
+
+
+def _raw_boundary_citation() -> str:
+    meta = yaml.safe_load((RAW_DIR / "geo" / "japan_prefectures_dataofjapan.geojson.meta.yaml").read_text("utf-8"))
+    return str(meta["citation_ja"]).removeprefix("出典：")
 
 
 def test_per_capita_cites_the_population_source_too(client, warehouse_path):

@@ -139,3 +139,32 @@ def test_kpi3_breakdown_matches_the_raw_register(use_warehouse):
     for code in ("02", "13"):
         assert got[code] == pytest.approx((counts[(code, 2024)] / counts[(code, 2020)] - 1) * 100)
     assert len(cross) == 47
+
+
+def _texts(component) -> list[str]:
+    """Every string in a component tree."""
+    out: list[str] = []
+    for c in component if isinstance(component, list) else [component]:
+        if isinstance(c, str):
+            out.append(c)
+        elif getattr(c, "children", None) is not None:
+            out.extend(_texts(c.children))
+    return out
+
+
+@pytest.mark.parametrize("lang", ["ja", "en"])
+def test_compare_map_cites_its_boundary_source(pages_loaded, lang):
+    """The prefecture map draws simplified 地球地図日本 borders: the page says so, in the sidecar's words."""
+    import yaml
+
+    import pages.compare as compare
+    from kpidash.config import RAW_DIR
+
+    side = RAW_DIR / "geo" / "japan_prefectures_dataofjapan.geojson.meta.yaml"
+    raw = str(yaml.safe_load(side.read_text("utf-8"))["citation_ja"]).removeprefix("出典：")
+    search = "?lang=en" if lang == "en" else ""
+    map_body = compare.render("gdp_nominal", 2019, "value", [], "map", "value", search)[0]
+    bar_body = compare.render("gdp_nominal", 2019, "value", [], "bar", "value", search)[0]
+    notes = [s for s in _texts(map_body) if raw in s]
+    assert len(notes) == 1 and notes[0].endswith(f"出典：{raw}を加工して作成")
+    assert not [s for s in _texts(bar_body) if raw in s]
