@@ -149,7 +149,7 @@ def growth_text(value: float | None) -> str:
     return format_signed(value, 1, "ポイント")
 
 
-@memo.per_warehouse(maxsize=512)
+@memo.per_warehouse(maxsize=512, catalogue=True)  # the indicator's definition and sources: not per selection
 def metadata_panel(ind: dict[str, Any], lang: str = "ja", open_: bool = False) -> html.Details:
     """Definition, unit, source, vintage, licence, caveats and the 出典 line of one indicator (built once per
     indicator, language and warehouse version; shared, not to be mutated)."""

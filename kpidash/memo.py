@@ -5,7 +5,9 @@ until the ETL swaps in a new file (another inode, mtime or size): a repeated sel
 button, another analyst opening the same permalink — costs a dictionary lookup instead of queries and figure
 building. Results are shared between requests and must not be mutated by callers.
 
-``KPIDASH_VIEW_CACHE=0`` turns the cache off (the benchmark measures the first request of a selection with it).
+``KPIDASH_VIEW_CACHE=0`` turns the cache off (the benchmark measures the first request of a selection with it),
+except for ``catalogue=True`` results: facts of the catalogue (one per indicator definition, source or language, never
+per selection) that every selection of an indicator shares, like the catalogue queries themselves.
 """
 
 from __future__ import annotations
@@ -43,9 +45,12 @@ def _freeze(value: Any) -> Any:
     return value
 
 
-def per_warehouse(maxsize: int = 256, keep: Callable[[Any], bool] | None = None) -> Callable[[F], F]:
+def per_warehouse(
+    maxsize: int = 256, keep: Callable[[Any], bool] | None = None, catalogue: bool = False
+) -> Callable[[F], F]:
     """Keep up to ``maxsize`` results (least recently used dropped) for the current warehouse version; with
-    ``keep``, only results for which it returns True (e.g. bodies small enough to hold in memory)."""
+    ``keep``, only results for which it returns True (e.g. bodies small enough to hold in memory); with
+    ``catalogue``, also when KPIDASH_VIEW_CACHE=0 (see the module's docstring)."""
 
     def decorate(fn: F) -> F:
         cache: OrderedDict[tuple[Any, ...], Any] = OrderedDict()
@@ -53,7 +58,7 @@ def per_warehouse(maxsize: int = 256, keep: Callable[[Any], bool] | None = None)
 
         @functools.wraps(fn)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            if not enabled():
+            if not catalogue and not enabled():
                 return fn(*args, **kwargs)
             path = config.warehouse_path()
             try:

@@ -19,10 +19,10 @@ def warehouse(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     return path
 
 
-def counting(maxsize: int = 256, keep=None):  # type: ignore[no-untyped-def]
+def counting(maxsize: int = 256, keep=None, catalogue: bool = False):  # type: ignore[no-untyped-def]
     calls: list[tuple] = []
 
-    @memo.per_warehouse(maxsize=maxsize, keep=keep)
+    @memo.per_warehouse(maxsize=maxsize, keep=keep, catalogue=catalogue)
     def view(*args, **kwargs):  # type: ignore[no-untyped-def]
         calls.append((args, kwargs))
         return {"args": args, "n": len(calls)}
@@ -56,6 +56,19 @@ def test_env_switch_turns_the_cache_off(warehouse: Path, monkeypatch: pytest.Mon
     view, calls = counting()
     view("x")
     view("x")
+    assert len(calls) == 2
+
+
+def test_catalogue_results_stay_cached_with_the_switch_off(warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("KPIDASH_VIEW_CACHE", "0")
+    view, calls = counting(catalogue=True)
+    view("gdp_nominal", "ja")
+    view("gdp_nominal", "ja")
+    assert len(calls) == 1
+    new = warehouse.with_name("new.duckdb")  # and a new warehouse still invalidates them
+    new.write_bytes(b"version 2, rebuilt")
+    os.replace(new, warehouse)
+    view("gdp_nominal", "ja")
     assert len(calls) == 2
 
 
