@@ -30,6 +30,8 @@ DEFAULT_INDICATOR = "pop_all_65plus"
 MODES = ("value", "share")
 MODE_LABELS = {"value": ("人数", "Number"), "share": ("総人口に占める割合 %", "Share of total population, %")}
 BLOCK_ROWS = 50  # rows per request of the table (AG Grid cacheBlockSize)
+GRID_PAGE_ROWS = 20  # rows per page of the table
+GRID_PAGING_PX = 48  # height of its paging bar (measured in Chromium)
 
 # Component ids (page-prefixed kebab-case, like kpidash/ids.py).
 INDICATOR = "muni-indicator"
@@ -214,17 +216,25 @@ def muni_layout(indicator: Any, pref: Any, mode: Any, lang: str) -> html.Div:
             html.Div(info, id=INFO),
             html.Div(
                 [
-                    dcc.Graph(
-                        figure=fig,
-                        id=MAP,
-                        config={"displaylogo": False, "locale": "ja" if lang == "ja" else "en"},
-                        style={"height": f"{figures_muni.MAP_HEIGHT}px"},
+                    # Each graph's box keeps its height while dcc.Graph's script loads (it renders nothing until
+                    # then), so the table below does not jump when the charts appear (CLS).
+                    html.Div(
+                        dcc.Graph(
+                            figure=fig,
+                            id=MAP,
+                            config={"displaylogo": False, "locale": "ja" if lang == "ja" else "en"},
+                            style={"height": f"{figures_muni.MAP_HEIGHT}px"},
+                        ),
+                        style={"minHeight": f"{figures_muni.MAP_HEIGHT}px"},
                     ),
-                    dcc.Graph(
-                        figure=ranking,
-                        id=RANKING,
-                        config={"displaylogo": False, "locale": "ja" if lang == "ja" else "en"},
-                        style={"height": f"{figures_muni.MAP_HEIGHT}px"},
+                    html.Div(
+                        dcc.Graph(
+                            figure=ranking,
+                            id=RANKING,
+                            config={"displaylogo": False, "locale": "ja" if lang == "ja" else "en"},
+                            style={"height": f"{figures_muni.MAP_HEIGHT}px"},
+                        ),
+                        style={"minHeight": f"{figures_muni.MAP_HEIGHT}px"},
                     ),
                 ],
                 className="two-col",
@@ -240,7 +250,7 @@ def muni_layout(indicator: Any, pref: Any, mode: Any, lang: str) -> html.Div:
 # ---------------------------------------------------------------- callbacks
 
 
-def _grid(unit: str, decimals: int, has_share: bool, lang: str) -> dag.AgGrid:
+def _grid(unit: str, decimals: int, has_share: bool, lang: str, rows: int = 0) -> dag.AgGrid:
     num = "numericColumn"
     cols: list[dict[str, Any]] = [
         {"field": "rank", "headerName": t("順位", "Rank", lang), "width": 90, "type": num},
@@ -280,13 +290,15 @@ def _grid(unit: str, decimals: int, has_share: bool, lang: str) -> dag.AgGrid:
             "cacheBlockSize": BLOCK_ROWS,
             "maxBlocksInCache": 20,
             "pagination": True,
-            "paginationPageSize": 20,
+            "paginationPageSize": GRID_PAGE_ROWS,
             "paginationPageSizeSelector": False,
             "domLayout": "autoHeight",
             "ensureDomOrder": True,
         },
         className="ag-theme-alpine kpi-grid-defer",  # loads once the map is drawn (assets/app.js)
-        style={"width": "100%"},
+        # Its height before the deferred script draws it (alpine: 48 px header, 42 px rows, the paging bar), so the
+        # page below does not jump (CLS).
+        style={"width": "100%", "minHeight": f"{48 + 42 * min(rows, GRID_PAGE_ROWS) + GRID_PAGING_PX + 2}px"},
     )
 
 
@@ -373,6 +385,7 @@ def _parts(path: str, mtime: float, ind: str, p: str | None, m: str, lang: str) 
         "unit": unit,
         "decimals": int(meta["decimals"]),
         "has_share": ind != DENOMINATOR,
+        "rows": len(df),
     }
 
 
@@ -409,7 +422,7 @@ def muni_render(
     table = [
         html.H2(t("市区町村の一覧", "All municipalities", lang), className="h-chart"),
         html.P(t("列見出しで並べ替えできます。", "Sort by clicking a column header.", lang), className="small muted"),
-        _grid(parts["unit"], parts["decimals"], parts["has_share"], lang),
+        _grid(parts["unit"], parts["decimals"], parts["has_share"], lang, parts["rows"]),
     ]
     state = {"indicator": ind, "pref": p, "mode": m, "lang": lang if lang == "en" else None}
     return fig, parts["ranking"], table, info, state

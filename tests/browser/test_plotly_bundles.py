@@ -165,3 +165,22 @@ def test_compare_has_no_layout_shift(browser, live_url, view: str, width: int):
             expect(pg.locator(".kpi-grid-ready .ag-cell").first).to_be_visible()
     finally:
         ctx.close()
+
+
+@pytest.mark.parametrize("query", ["", "&pref=31"])
+def test_municipalities_has_no_layout_shift(browser, live_url, query: str):
+    """The graphs' boxes keep their height until dcc.Graph's script has loaded, and the table — drawn once the map is
+    (its script waits for the browser to be idle) — holds its height from the start: nothing moves while it loads."""
+    ctx = browser.new_context(viewport={"width": 1366, "height": 900}, locale="ja-JP")
+    try:
+        ctx.add_init_script(LAYOUT_SHIFTS)
+        pg = ctx.new_page()
+        pg.goto(live_url + f"/municipalities?indicator=pop_all_65plus&mode=share{query}")
+        expect(pg.locator(MUNI_PATHS).first).to_be_attached(timeout=30000)
+        expect(pg.locator("#muni-grid .ag-row").first).to_be_visible(timeout=30000)
+        pg.wait_for_load_state("networkidle")
+        time.sleep(0.5)
+        shifts: list[Any] = pg.evaluate("() => window.__kpidashShifts")
+        assert sum(shifts) < 0.01, shifts  # was 0.02–0.04 before the graphs' boxes were reserved
+    finally:
+        ctx.close()
