@@ -77,7 +77,7 @@ plotly-bundle: ## rebuild kpidash/vendor/plotly/plotly-kpidash.min.js (npm: plot
 	@command -v npm >/dev/null || { echo "error: npm not found (Node 20+ is needed; run/test use the shipped bundle)"; exit 1; }
 	cd frontend/plotly && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 
-geometry: ## rebuild data/derived/geo/ (simplified prefecture borders; npm: mapshaper, frontend/geometry/)
+geometry: ## rebuild data/derived/geo/ (simplified prefecture and municipal borders; npm: mapshaper, frontend/geometry/)
 	@command -v npm >/dev/null || { echo "error: npm not found (Node 20+ is needed; run/test use the shipped file)"; exit 1; }
 	cd frontend/geometry && npm ci --no-audit --no-fund --loglevel=error && node build.mjs
 
