@@ -173,6 +173,21 @@ def indicator_options(lang: str) -> list[dict[str, str]]:
     return [{"label": short_name(str(r[col])), "value": str(r["indicator_id"])} for _, r in cat.iterrows()]
 
 
+def _graph_box(figure: Any, graph_id: str, lang: str) -> html.Div:
+    """A graph in a box that keeps its height while dcc.Graph's script loads (it renders nothing until then), so the
+    table below does not jump when the charts appear (CLS)."""
+    height = f"{figures_muni.MAP_HEIGHT}px"
+    return html.Div(
+        dcc.Graph(
+            figure=figure,
+            id=graph_id,
+            config={"displaylogo": False, "locale": "ja" if lang == "ja" else "en"},
+            style={"height": height},
+        ),
+        style={"minHeight": height},
+    )
+
+
 def muni_layout(indicator: Any, pref: Any, mode: Any, lang: str) -> html.Div:
     ind = valid_indicator(indicator)
     p = valid_pref(pref)
@@ -216,26 +231,8 @@ def muni_layout(indicator: Any, pref: Any, mode: Any, lang: str) -> html.Div:
             html.Div(info, id=INFO),
             html.Div(
                 [
-                    # Each graph's box keeps its height while dcc.Graph's script loads (it renders nothing until
-                    # then), so the table below does not jump when the charts appear (CLS).
-                    html.Div(
-                        dcc.Graph(
-                            figure=fig,
-                            id=MAP,
-                            config={"displaylogo": False, "locale": "ja" if lang == "ja" else "en"},
-                            style={"height": f"{figures_muni.MAP_HEIGHT}px"},
-                        ),
-                        style={"minHeight": f"{figures_muni.MAP_HEIGHT}px"},
-                    ),
-                    html.Div(
-                        dcc.Graph(
-                            figure=ranking,
-                            id=RANKING,
-                            config={"displaylogo": False, "locale": "ja" if lang == "ja" else "en"},
-                            style={"height": f"{figures_muni.MAP_HEIGHT}px"},
-                        ),
-                        style={"minHeight": f"{figures_muni.MAP_HEIGHT}px"},
-                    ),
+                    _graph_box(fig, MAP, lang),
+                    _graph_box(ranking, RANKING, lang),
                 ],
                 className="two-col",
             ),

@@ -11,6 +11,7 @@ import json
 import re
 import urllib.parse
 import zipfile
+from typing import Any
 
 import pandas as pd
 import pytest
@@ -33,22 +34,28 @@ def _wh_df(path, sql: str, params: list | None = None) -> pd.DataFrame:
         con.close()
 
 
-def _expected(path, ids: list[str], regions: list[str] | None, lo: int | None, hi: int | None) -> pd.DataFrame:
-    """The rows the API should return, by an independent query (plain IN lists, BETWEEN, no shared code)."""
+def _expected_query(ids: list[str], regions: list[str] | None, lo: int | None, hi: int | None) -> tuple[str, list[Any]]:
+    """An independent query for the rows the API should return (plain IN lists, BETWEEN, no shared code), with every
+    column a row has and the region's sort_key."""
     sql = (
-        "SELECT o.indicator_id, o.region_code, o.period, o.value, o.source_id, o.derivation, i.unit, "
-        "i.name_ja AS indicator_name_ja, r.name_ja AS region_name_ja, r.sort_key "
+        "SELECT o.indicator_id, i.name_ja AS indicator_name_ja, o.region_code, r.name_ja AS region_name_ja, o.period, "
+        "i.period_type, o.value, i.unit, o.source_id, o.derivation, r.sort_key "
         "FROM marts.observations o, marts.indicators i, marts.regions r "
         "WHERE o.indicator_id = i.indicator_id AND o.region_code = r.region_code "
         f"AND o.indicator_id IN ({', '.join('?' * len(ids))})"
     )
-    params: list = list(ids)
+    params: list[Any] = list(ids)
     if regions is not None:
         sql += f" AND o.region_code IN ({', '.join('?' * len(regions))})"
         params += regions
     sql += " AND o.period BETWEEN ? AND ?"
     params += [lo if lo is not None else -1, hi if hi is not None else 99999]
-    return _wh_df(path, sql, params)
+    return sql, params
+
+
+def _expected(path, ids: list[str], regions: list[str] | None, lo: int | None, hi: int | None) -> pd.DataFrame:
+    """The rows the API should return, by an independent query."""
+    return _wh_df(path, *_expected_query(ids, regions, lo, hi))
 
 
 def _by_key(rows) -> dict[tuple[str, str, int], float]:
@@ -445,19 +452,7 @@ ROW_KEYS = [
 def _expected_rows(path, ids: list[str], regions: list[str] | None, lo: int | None, hi: int | None) -> list[dict]:
     """Every field of the rows data.json should return, in its order: indicators as asked, regions by sort_key,
     periods ascending (joined and sorted here, independently of the API's code)."""
-    sql = (
-        "SELECT o.indicator_id, i.name_ja AS indicator_name_ja, o.region_code, r.name_ja AS region_name_ja, o.period, "
-        "i.period_type, o.value, i.unit, o.source_id, o.derivation, r.sort_key "
-        "FROM marts.observations o, marts.indicators i, marts.regions r "
-        "WHERE o.indicator_id = i.indicator_id AND o.region_code = r.region_code "
-        f"AND o.indicator_id IN ({', '.join('?' * len(ids))})"
-    )
-    params: list = list(ids)
-    if regions is not None:
-        sql += f" AND o.region_code IN ({', '.join('?' * len(regions))})"
-        params += regions
-    sql += " AND o.period BETWEEN ? AND ?"
-    params += [lo if lo is not None else -1, hi if hi is not None else 99999]
+    sql, params = _expected_query(ids, regions, lo, hi)
     con = open_readonly(path)
     try:
         cur = con.execute(sql, params)
