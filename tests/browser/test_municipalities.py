@@ -138,3 +138,25 @@ def test_english(page, live_url):
     assert page.locator("h1").inner_text() == "Compare municipalities"
     assert "Okinawa" in state["title"]
     assert page.console_errors == [], page.console_errors
+
+
+@pytest.mark.parametrize("query", ["", "&pref=46", "&pref=01&lang=en"])
+def test_ranking_names_fit_in_the_left_margin(page, live_url, query):
+    """The ranking's left margin is computed from its names (no plotly automargin): every name is drawn whole,
+    inside the chart, and the margin is not much wider than the longest name."""
+    page.goto(live_url + f"/municipalities?indicator=pop_all_65plus&mode=share{query}")
+    page.wait_for_selector("#muni-ranking .main-svg .trace")
+    boxes = page.evaluate(
+        """() => { const svg = document.querySelector('#muni-ranking .main-svg').getBoundingClientRect();
+          const gd = document.querySelector('#muni-ranking .js-plotly-plot');
+          return {left: svg.left, margin: gd._fullLayout.margin.l,
+                  ticks: [...document.querySelectorAll('#muni-ranking .ytick text, #muni-ranking .y2tick text')].map(t => {
+                    const r = t.getBoundingClientRect(); return [t.textContent, r.left - svg.left, r.right - svg.left];
+                  })}; }"""
+    )
+    assert len(boxes["ticks"]) == 20
+    for name, left, right in boxes["ticks"]:
+        assert left >= 0, (name, left)  # not cut at the chart's left edge
+        assert right <= boxes["margin"], (name, right)  # not over the bars
+    widest = max(right - left for _, left, right in boxes["ticks"])
+    assert boxes["margin"] <= widest + 40  # no needless gap
