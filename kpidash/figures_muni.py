@@ -16,14 +16,13 @@ from __future__ import annotations
 import functools
 import json
 import math
-import unicodedata
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from kpidash.figures import FONT
+from kpidash.figures import FONT, TICK_FONT, names_margin
 from kpidash.figures_map import GEO_RESOLUTION, GEO_SCOPE
 from kpidash.geo import FILES
 
@@ -283,15 +282,6 @@ def muni_choropleth(
     return {"data": [trace], "layout": layout}
 
 
-TICK_FONT = 11  # px, the ranking's names
-
-
-def label_width(text: str, size: float) -> float:
-    """Width in px of a one-line label in the app's font: a full-width character (kana, kanji) is one em, others about
-    0.6 em (an upper bound for Noto Sans CJK's Latin digits and letters)."""
-    return sum(size if unicodedata.east_asian_width(c) in "WF" else 0.6 * size for c in text)
-
-
 def ranking(
     top: pd.DataFrame, bottom: pd.DataFrame, measure: str, title: str, unit: str, decimals: int, lang: str
 ) -> dict[str, Any]:
@@ -329,13 +319,12 @@ def ranking(
         }
 
     # The left margin from the names' widths (plotly's automargin draws the chart twice: ~0.1 s on a first visit).
-    names = [*top["name"], *bottom["name"]]
-    left = 14 + max((label_width(str(n), TICK_FONT) for n in names), default=0)
+    left = names_margin([str(n) for n in [*top["name"], *bottom["name"]]])
     layout = _base_layout(
         title,
         height=MAP_HEIGHT,
         showlegend=False,
-        margin={"l": round(left), "r": 20, "t": 60, "b": 40},
+        margin={"l": left, "r": 20, "t": 60, "b": 40},
         xaxis={**axis, "anchor": "y"},
         yaxis={"tickfont": {"size": TICK_FONT}, "domain": [0.56, 0.96]},
         xaxis2={**axis, "anchor": "y2", "title": {"text": unit}},

@@ -92,3 +92,24 @@ def test_japanese_renders_with_a_cjk_font(page, live_url):
         " return [c.measureText('東京圏').width, c.measureText('あいう').width]; })()"
     )
     assert w[0] > 40 and abs(w[0] - w[1]) < 5
+
+
+@pytest.mark.parametrize("query", ["", "&lang=en", "&sort=code&highlight=13,46"])
+def test_compare_ranking_names_fit_in_the_left_margin(page, live_url, query):
+    """The ranking's left margin is computed from the prefecture names (no plotly automargin): every name is drawn
+    whole, between the chart's left edge and the bars."""
+    page.goto(live_url + f"/compare?indicator=gdp_nominal&view=bar{query}")
+    page.wait_for_selector("#compare-graph .main-svg .trace")
+    boxes = page.evaluate(
+        """() => { const svg = document.querySelector('#compare-graph .main-svg').getBoundingClientRect();
+          const gd = document.querySelector('#compare-graph .js-plotly-plot');
+          return {margin: gd._fullLayout.margin.l,
+                  ticks: [...document.querySelectorAll('#compare-graph .ytick text')].map(t => {
+                    const r = t.getBoundingClientRect(); return [t.textContent, r.left - svg.left, r.right - svg.left];
+                  })}; }"""
+    )
+    assert len(boxes["ticks"]) == 47
+    for name, left, right in boxes["ticks"]:
+        assert left >= 0, (name, left)
+        assert right <= boxes["margin"], (name, right)
+    assert boxes["margin"] <= max(r - lft for _, lft, r in boxes["ticks"]) + 40
