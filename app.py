@@ -11,7 +11,7 @@ from html import escape
 from pathlib import Path
 
 import dash
-from dash import ALL, Dash, Input, Output, clientside_callback, dcc, html
+from dash import ALL, MATCH, Dash, Input, Output, clientside_callback, dcc, html
 from flask import Response, abort, has_request_context, request
 from flask.typing import ResponseReturnValue
 from flask_compress import Compress
@@ -147,6 +147,12 @@ def _wire_shell_callbacks() -> None:
         "window.dash_clientside.kpidash.syncLang", Output(ids.LANG_TOGGLE, "children"), Input(ids.URL, "search")
     )
     clientside_callback(A11Y_PATCH, Output(A11Y_STORE, "clear_data"), Input(A11Y_STORE, "data"))  # output never set
+    clientside_callback(  # a closed "表で見る" table is built when first opened (components.data_table)
+        "window.dash_clientside.kpidash.fillTable",
+        Output({"type": components.LAZY_TABLE, "part": "body", "key": MATCH}, "children"),
+        Input({"type": components.LAZY_TABLE, "part": "summary", "key": MATCH}, "n_clicks"),
+        dash.State({"type": components.LAZY_TABLE, "part": "data", "key": MATCH}, "data"),
+    )
     clientside_callback(
         """function(search, ids) { const en = new URLSearchParams(search || '').get('lang') === 'en';
             return ids.map(function (i) { return en ? i.path + '?lang=en' : i.path; }); }""",

@@ -51,6 +51,20 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       window.location.assign(window.location.pathname + (q ? "?" + q : ""));
       return window.dash_clientside.no_update;
     },
+    // components.data_table: the rows of a closed table, as Dash components, once its summary is first clicked
+    // (a click or, on the focused summary, Enter or Space). Returned again on later toggles: the same table.
+    fillTable: function (n, data) {
+      if (!n || !data) { return window.dash_clientside.no_update; }
+      const el = function (type, children, props) {
+        return { type: type, namespace: "dash_html_components", props: Object.assign({ children: children }, props || {}) };
+      };
+      const head = el("Thead", el("Tr", data.headers.map(function (h) { return el("Th", h, { scope: "col" }); })));
+      const body = el("Tbody", data.rows.map(function (r) {
+        const cells = r.slice(1).map(function (v) { return el("Td", v, { className: "num" }); });
+        return el("Tr", [el("Th", r[0], { scope: "row" })].concat(cells));
+      }));
+      return el("Table", (data.caption ? [el("Caption", data.caption)] : []).concat([head, body]), { className: "table" });
+    },
     syncLang: function (search) {
       const en = new URLSearchParams(search || "").get("lang") === "en";
       document.documentElement.lang = en ? "en" : "ja";

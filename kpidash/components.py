@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+import json
 import math
 from typing import Any
 from urllib.parse import quote
@@ -208,20 +210,39 @@ def chart(graph: dcc.Graph, name: str, summary: str, key: str, table: Any = None
     return html.Figure(children, className="chart", **_aria("label", name), **_aria("describedby", desc_id))
 
 
+LAZY_TABLE = "kpi-lazy-table"  # pattern-matching id type of a closed table's parts (assets/app.js fillTable)
+
+
 def data_table(
     headers: list[str], rows: list[list[Any]], lang: str = "ja", caption: str | None = None, open_: bool = False
 ) -> html.Details:
-    """A plain HTML table behind a "表で見る" disclosure: column headers with scope, the first cell a row header."""
-    body = [html.Tr([html.Th(r[0], scope="row"), *[html.Td(v, className="num") for v in r[1:]]]) for r in rows]
-    table = html.Table(
+    """A plain HTML table behind a "表で見る" disclosure: column headers with scope, the first cell a row header.
+
+    A closed table is sent as data and built in the browser when it is first opened (a clientside callback on the
+    summary's clicks, which keyboard activation of a <summary> fires too): a 47-row table is ~200 Dash components
+    that every page view would otherwise build, send and render while nobody has asked to see them.
+    """
+    summary = "表で見る" if lang == "ja" else "Show as a table"
+    if open_:
+        body = [html.Tr([html.Th(r[0], scope="row"), *[html.Td(v, className="num") for v in r[1:]]]) for r in rows]
+        table = html.Table(
+            [
+                *([html.Caption(caption)] if caption else []),
+                html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
+                html.Tbody(body),
+            ],
+            className="table",
+        )
+        return html.Details([html.Summary(summary), table], open=True)
+    data = {"headers": [str(h) for h in headers], "rows": [[str(v) for v in r] for r in rows], "caption": caption}
+    key = hashlib.sha256(json.dumps(data, ensure_ascii=False).encode()).hexdigest()[:16]  # unique per content
+    return html.Details(
         [
-            *([html.Caption(caption)] if caption else []),
-            html.Thead(html.Tr([html.Th(h, scope="col") for h in headers])),
-            html.Tbody(body),
-        ],
-        className="table",
+            html.Summary(summary, id={"type": LAZY_TABLE, "part": "summary", "key": key}, n_clicks=0),
+            html.Div(id={"type": LAZY_TABLE, "part": "body", "key": key}),
+            dcc.Store(id={"type": LAZY_TABLE, "part": "data", "key": key}, data=data),
+        ]
     )
-    return html.Details([html.Summary("表で見る" if lang == "ja" else "Show as a table"), table], open=open_)
 
 
 def dropdown_labels(lang: str = "ja") -> dcc.Dropdown.Labels:

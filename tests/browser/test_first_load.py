@@ -73,3 +73,32 @@ def test_moving_to_another_page_inside_the_app_draws_its_chart(page: Page, live_
     assert len(layouts) == 1
     assert any("_pages_content.children" in o for o in outputs)
     assert not any("trends-body.children" in o for o in outputs)  # the first view came with the page's layout
+
+
+def test_the_closed_table_is_built_when_opened(page: Page, live_url: str, warehouse_path) -> None:
+    """The "表で見る" table under the chart is sent as data and built in the browser when first opened (with the
+    mouse or the keyboard); it then holds every prefecture, highest first, as the warehouse has them."""
+    from tests.conftest import fetch_rows
+
+    page.goto(live_url + "/compare?indicator=gdp_nominal&period=2022&view=map")
+    expect(page.locator("#compare-graph path.choroplethlocation")).to_have_count(47, timeout=30000)
+    details = page.locator("figure.chart > details").first
+    assert details.locator("table").count() == 0  # not built while closed
+    details.locator("summary").focus()
+    page.keyboard.press("Enter")
+    rows = details.locator("tbody tr")
+    expect(rows).to_have_count(47, timeout=10000)
+    names = [t.strip() for t in details.locator("tbody th").all_inner_texts()]
+    expected = fetch_rows(
+        warehouse_path,
+        "SELECT r.name_ja FROM marts.observations o JOIN marts.regions r USING (region_code) "
+        "WHERE o.indicator_id = 'gdp_nominal' AND o.period = 2022 AND r.level = 'prefecture' "
+        "ORDER BY o.value DESC, r.sort_key",
+    )
+    assert names == [n for (n,) in expected]
+    assert details.locator("thead th").first.inner_text().strip() == "都道府県"
+    assert details.locator("tbody tr").first.locator("td").last.inner_text().strip() == "1"  # rank
+    page.keyboard.press("Enter")  # closed again, and opened: the same table, once
+    page.keyboard.press("Enter")
+    expect(details.locator("table")).to_have_count(1)
+    expect(rows).to_have_count(47)
