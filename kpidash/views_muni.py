@@ -272,7 +272,9 @@ def _grid(unit: str, decimals: int, has_share: bool, lang: str, rows: int = 0) -
         cols.append(
             {
                 "field": "share",
-                "headerName": t("総人口に占める割合（%）", "Share of total (%)", lang),
+                # Short enough for the column's width at 1366 px (the full wording was cut to "総人口に占める割合（…").
+                "headerName": t("総人口比（%）", "Share of total (%)", lang),
+                "headerTooltip": t("総人口に占める割合（%）", "Share of the total population (%)", lang),
                 "type": num,
                 "flex": 1,
                 "valueFormatter": {"function": "params.value == null ? '' : d3.format('.2f')(params.value)"},
