@@ -247,7 +247,7 @@ def muni_layout(indicator: Any, pref: Any, mode: Any, lang: str) -> html.Div:
 # ---------------------------------------------------------------- callbacks
 
 
-def _grid(unit: str, decimals: int, has_share: bool, lang: str, rows: int = 0) -> dag.AgGrid:
+def _grid(unit: str, decimals: int, has_share: bool, lang: str, rows: int) -> dag.AgGrid:
     num = "numericColumn"
     cols: list[dict[str, Any]] = [
         {"field": "rank", "headerName": t("順位", "Rank", lang), "width": 90, "type": num},
