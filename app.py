@@ -103,11 +103,11 @@ A11Y_PATCH = """function () {
 PLOTLY_META = "kpidash-plotly"  # <meta> with the bundle URL and the empty base map, read by assets/app.js
 # Dash puts the main bundle of every imported component library in every page: dash-ag-grid's (AG Grid itself: 1.3 MB,
 # 353 KiB compressed, 50–90 ms to evaluate) is taken out and loaded by assets/app.js when the first grid is drawn.
-# The pages whose first view draws a plotly chart or a grid preload that bundle (a Link header): it downloads with the
-# page, not after the page's content has arrived (dcc.Graph asks for plotly.js only when it is rendered, and React
-# shows the content around it only once it is there). See _install_page_scripts.
+# The pages whose first view draws a plotly chart, and /compare?view=table (a grid), preload that bundle (a Link header):
+# it downloads with the page, not after the page's content has arrived (dcc.Graph asks for plotly.js only when it is
+# rendered, and React shows the content around it only once it is there). On /municipalities the grid's bundle waits
+# for the map (assets/app.js). See _install_page_scripts.
 CHART_PAGES = ("/compare", "/trends", "/region/", "/indicator/", "/municipalities")  # /compare: not ?view=table
-GRID_PAGES: tuple[str, ...] = ()  # and /compare?view=table (on /municipalities the grid waits for the map)
 AG_GRID_SCRIPT = re.compile(
     r'<script src="(?P<src>[^"]*/_dash-component-suites/dash_ag_grid/dash_ag_grid\.[^"/]*\.js)"></script>\s*'
 )
@@ -203,9 +203,9 @@ def _install_page_scripts(app: Dash, plotly_url: str, regenerator_url: str) -> N
     interpolate = app.interpolate_index
     prefix = app.config.requests_pathname_prefix.rstrip("/")
     chart_pages = tuple(prefix + p for p in CHART_PAGES)
-    grid_pages = tuple(prefix + p for p in GRID_PAGES)
     compare = prefix + "/compare"
     muni = prefix + "/municipalities"
+    dropdown_pages = (compare, prefix + "/trends", muni)  # their controls (/region and /indicator have none)
     # dcc's lazy chunks, fetched only once a Graph or Dropdown is rendered (after the layout and the first callbacks).
     dcc_chunk = f"{app.config.requests_pathname_prefix}_dash-component-suites/dash/dcc/"
     grid_url: list[str] = []  # the fingerprinted URL, known once Dash has rendered an index
@@ -238,9 +238,9 @@ def _install_page_scripts(app: Dash, plotly_url: str, regenerator_url: str) -> N
             geojson = MUNICIPALITIES_GEOJSON if path == muni else geojson
             if geojson:  # the URL exactly as in the figures (as=fetch + crossorigin: what plotly's request matches)
                 response.headers.add("Link", f"<{geojson}>; rel=preload; as=fetch; crossorigin")
-        if path.startswith(chart_pages) or path == compare:
+        if path.startswith(dropdown_pages):
             response.headers.add("Link", f"<{dcc_chunk}async-dropdown.js>; rel=preload; as=script")
-        if grid_url and (table or path.startswith(grid_pages)):
+        if grid_url and table:
             response.headers.add("Link", f"<{grid_url[0]}>; rel=preload; as=script")
         return response
 

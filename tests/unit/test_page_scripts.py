@@ -46,3 +46,37 @@ def test_dash_table_is_not_loaded_and_no_page_uses_it(use_warehouse):
         for view in ("", "?view=table", "?view=bar"):
             layout = client.get("/_dash-layout?page=" + urllib.parse.quote(url + view)).get_data(as_text=True)
             assert '"namespace": "dash_table"' not in layout and '"namespace":"dash_table"' not in layout, url + view
+
+
+def test_preloads_follow_what_the_first_view_draws(use_warehouse):
+    """Link preloads: plotly.js, dcc's graph chunk and the map's boundaries where the first view draws them, the
+    dropdown chunk where the controls have dropdowns, AG Grid only for the /compare table (on /municipalities the
+    grid waits for the map)."""
+    import app as app_module
+
+    client = app_module.server.test_client()
+
+    def preloaded(url: str) -> set[str]:
+        links = client.get(url).headers.getlist("Link")
+        found = {re.sub(r"^<([^>]*)>.*$", r"\1", link) for link in links}
+        return {
+            name
+            for name, pattern in {
+                "plotly": r"/_kpidash/plotly/",
+                "graph": r"/dcc/async-graph\.js$",
+                "dropdown": r"/dcc/async-dropdown\.js$",
+                "prefectures": r"^/geo/prefectures\.geojson$",
+                "municipalities": r"^/geo/municipalities\.geojson$",
+                "grid": r"/dash_ag_grid/",
+            }.items()
+            if any(re.search(pattern, u) for u in found)
+        }
+
+    client.get("/compare?view=table")  # the grid's fingerprinted URL is known once an index has been rendered
+    assert preloaded("/compare?indicator=gdp_nominal") == {"plotly", "graph", "dropdown", "prefectures"}
+    assert preloaded("/compare?view=bar") == {"plotly", "graph", "dropdown"}
+    assert preloaded("/compare?view=table") == {"dropdown", "grid"}
+    assert preloaded("/trends") == {"plotly", "graph", "dropdown"}
+    assert preloaded("/municipalities") == {"plotly", "graph", "dropdown", "municipalities"}
+    assert preloaded("/region/13") == {"plotly", "graph"}
+    assert preloaded("/about") == set()
