@@ -17,7 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_compress import Compress
 
 import kpidash
-from kpidash import components, ids, prerender, security
+from kpidash import components, ids, prerender, security, static_compression
 from kpidash.a11y import aria
 from kpidash.api import api
 from kpidash.db import WarehouseMissing
@@ -292,6 +292,13 @@ def create_app() -> Dash:
     # gzip/brotli/zstd: Dash's JavaScript is ~6 MB uncompressed; the prefecture boundaries (GeoJSON) 1.3 MB.
     compress = Compress(app.server)
     compress.compress_mimetypes_set.add("application/geo+json")  # not in flask-compress's default list
+    # Static files: compressed once per content (after Compress: runs before it), see kpidash/static_compression.py.
+    prefix = app.config.routes_pathname_prefix
+    static_compression.install(
+        app.server,
+        [f"{prefix}{p}" for p in ("_dash-component-suites/", "_kpidash/", "assets/", "geo/")],
+        compress.compress_mimetypes_set,
+    )
     security.install(app)
     _install_cache_headers(app)
     plotly_url = _serve_versioned_script(app, PLOTLY_PARTIAL_FILE, "plotly/plotly-kpidash", "kpidash_plotly_partial")
