@@ -1,4 +1,4 @@
-"""Figures of the municipality view (/municipalities): choropleth map and top/bottom ranking.
+"""Figures of the municipality view (/municipalities): choropleth map, and the data of the top/bottom ranking lists.
 
 The map is a plotly ``choropleth`` trace on a geo subplot (SVG, d3-geo), like the prefecture map: in a browser
 without a GPU (the office PCs and headless Chromium of the benchmark) it draws the 1,741 municipalities 2–3× faster
@@ -22,8 +22,9 @@ from typing import Any
 
 import pandas as pd
 
-from kpidash.figures import FONT, TICK_FONT, names_margin
+from kpidash.figures import FONT
 from kpidash.figures_map import GEO_RESOLUTION, GEO_SCOPE
+from kpidash.formatting import format_number
 from kpidash.geo import FILES
 
 GEOJSON_URL = "/geo/municipalities.geojson"
@@ -282,56 +283,32 @@ def muni_choropleth(
     return {"data": [trace], "layout": layout}
 
 
-def ranking(
-    top: pd.DataFrame, bottom: pd.DataFrame, measure: str, title: str, unit: str, decimals: int, lang: str
-) -> dict[str, Any]:
-    """Two horizontal bar panels: the highest and the lowest municipalities (``name`` and ``measure`` columns)."""
-    fmt = f",.{decimals}f"
-    ja = lang == "ja"
+@dataclass(frozen=True)
+class RankedMunicipality:
+    rank: int  # as in the table: 1 = highest, ties share the smaller rank
+    name: str
+    value: str  # formatted, without the unit (the list's header names it)
+    bar_pct: float  # bar length in % of the largest value of its list
 
-    def bar(d: pd.DataFrame, axis: str, colour: str) -> dict[str, Any]:
-        d = d.iloc[::-1]  # plotly draws the first category at the bottom
-        return {
-            "type": "bar",
-            "orientation": "h",
-            "x": [round(float(v), 4) for v in d[measure]],
-            "y": list(d["name"]),
-            "xaxis": f"x{axis}",
-            "yaxis": f"y{axis}",
-            "marker": {"color": colour},
-            "hovertemplate": "%{y}: %{x:" + fmt + "} " + unit + "<extra></extra>",
-            "name": "",
-        }
 
-    axis = {"showgrid": True, "gridcolor": "#e5e5e5", "exponentformat": "none", "separatethousands": True}
+def ranking_lists(
+    ranked: pd.DataFrame, measure: str, decimals: int, n: int = RANKING_N
+) -> tuple[list[RankedMunicipality], list[RankedMunicipality]]:
+    """The ``n`` highest and the ``n`` lowest municipalities, both ordered from high to low, from ``ranked`` (sorted
+    by ``measure`` descending, no gaps; columns ``rank``, ``name`` and ``measure``). The lowest list never repeats
+    the highest (fewer than 2n municipalities: it is shorter). Each list's bars are scaled to its own largest value
+    (the lowest values are a thousandth of the highest: on one scale their bars would not show)."""
 
-    def label(text: str, y: float) -> dict[str, Any]:
-        return {
-            "text": text,
-            "x": 0,
-            "y": y,
-            "xref": "paper",
-            "yref": "paper",
-            "showarrow": False,
-            "xanchor": "left",
-            "yanchor": "bottom",
-            "font": {"size": 13},
-        }
+    def rows(d: pd.DataFrame) -> list[RankedMunicipality]:
+        top = max((float(v) for v in d[measure]), default=0.0)
+        return [
+            RankedMunicipality(
+                rank=int(r),
+                name=str(name),
+                value=format_number(float(v), decimals),
+                bar_pct=round(100 * float(v) / top, 2) if top > 0 and v > 0 else 0.0,
+            )
+            for r, name, v in zip(d["rank"], d["name"], d[measure], strict=True)
+        ]
 
-    # The left margin from the names' widths (plotly's automargin draws the chart twice: ~0.1 s on a first visit).
-    left = names_margin([str(n) for n in [*top["name"], *bottom["name"]]])
-    layout = _base_layout(
-        title,
-        height=MAP_HEIGHT,
-        showlegend=False,
-        margin={"l": left, "r": 20, "t": 60, "b": 40},
-        xaxis={**axis, "anchor": "y"},
-        yaxis={"tickfont": {"size": TICK_FONT}, "domain": [0.56, 0.96]},
-        xaxis2={**axis, "anchor": "y2", "title": {"text": unit}},
-        yaxis2={"tickfont": {"size": TICK_FONT}, "domain": [0, 0.42], "anchor": "x2"},
-        annotations=[
-            label(f"上位{RANKING_N}" if ja else f"Top {RANKING_N}", 0.965),
-            label(f"下位{RANKING_N}" if ja else f"Bottom {RANKING_N}", 0.425),
-        ],
-    )
-    return {"data": [bar(top, "", "#0072B2"), bar(bottom, "2", "#E69F00")], "layout": layout}
+    return rows(ranked.head(n)), rows(ranked.iloc[max(n, len(ranked) - n) :])

@@ -23,6 +23,7 @@ import pandas as pd
 from dash import Patch, dcc, html
 
 from kpidash import config, figures_muni, geo, queries
+from kpidash.a11y import aria, data_attrs
 from kpidash.views_explore import prefecture_options, t
 
 DENOMINATOR = "pop_all_total"  # 総人口 of the municipality (住民基本台帳, 日本人住民＋外国人住民)
@@ -39,6 +40,7 @@ PREF = "muni-pref"
 MODE = "muni-mode"
 MAP = "muni-map"
 RANKING = "muni-ranking"
+RANKING_TITLE = "muni-ranking-title"
 TABLE = "muni-table"
 GRID = "muni-grid"
 INFO = "muni-info"
@@ -232,7 +234,7 @@ def muni_layout(indicator: Any, pref: Any, mode: Any, lang: str) -> html.Div:
             html.Div(
                 [
                     _graph_box(fig, MAP, lang),
-                    _graph_box(ranking, RANKING, lang),
+                    html.Section(ranking, id=RANKING, className="rank-panel", **aria("labelledby", RANKING_TITLE)),
                 ],
                 className="two-col",
             ),
@@ -317,7 +319,7 @@ def _parts(path: str, mtime: float, ind: str, p: str | None, m: str, lang: str) 
     # Counts span 15 to 3.7 million people: colour on a log scale; the hover shows the number itself.
     log = not share
     hover = figures_muni.hovertemplate(label, unit, share)
-    ranked = df.dropna(subset=["measure"]).sort_values("measure", ascending=False, kind="stable")
+    ranked = df.dropna(subset=["measure"]).sort_values(["rank", "region_code"], kind="stable")
     n = figures_muni.RANKING_N
     notes = [
         (
@@ -370,15 +372,11 @@ def _parts(path: str, mtime: float, ind: str, p: str | None, m: str, lang: str) 
         "map": figures_muni.muni_choropleth(
             df, list(df["name"]), title, "measure", "%" if share else unit, hover, log, p
         ),
-        "ranking": figures_muni.ranking(
-            ranked.head(n),
-            ranked.tail(n).iloc[::-1],
-            "measure",
-            t(f"上位・下位{n}市区町村（{region}）", f"Top and bottom {n} municipalities ({region})", lang),
-            "%" if share else unit,
-            2 if share else int(meta["decimals"]),
-            lang,
-        ),
+        "ranking": {
+            "title": t(f"上位・下位{n}市区町村（{region}）", f"Top and bottom {n} municipalities ({region})", lang),
+            "unit": "%" if share else unit,
+            "lists": figures_muni.ranking_lists(ranked, "measure", 2 if share else int(meta["decimals"]), n),
+        },
         "notes": notes,
         "citation": citation,
         "unit": unit,
@@ -388,10 +386,48 @@ def _parts(path: str, mtime: float, ind: str, p: str | None, m: str, lang: str) 
     }
 
 
+def ranking_panel(ranking: dict[str, Any], lang: str) -> list[Any]:
+    """The highest and lowest municipalities as two lists, each row a name, its rank and value, and a bar under it.
+
+    HTML, with the values printed (no plotly chart to draw), and one component per row: the rank and the value are
+    the row's ``data-`` attributes, shown by CSS (assets/style.css ``.rank-list``; generated content is part of the
+    row's accessible name), the bar is its background, sized by ``--f``. Dash's renderer spends ~0.5 ms per
+    component on a first visit: five per row would cost as much as the chart they replace."""
+    top, bottom = ranking["lists"]
+    unit = ranking["unit"]
+
+    def section(label: str, rows: list[figures_muni.RankedMunicipality], colour: str) -> list[Any]:
+        items = [
+            html.Li(
+                r.name,
+                style={"--f": f"{r.bar_pct / 100:.4f}"},
+                **data_attrs(rank=f"{r.rank:,}", value=f"{r.value}{unit}"),
+            )
+            for r in rows
+        ]
+        return [html.H3(label, className="rank-head"), html.Ol(items, className=f"rank-list {colour}")]
+
+    lists = section(t(f"上位{len(top)}", f"Top {len(top)}", lang), top, "rank-top")
+    if bottom:
+        lists += section(t(f"下位{len(bottom)}", f"Bottom {len(bottom)}", lang), bottom, "rank-bottom")
+    return [
+        html.H2(ranking["title"], id=RANKING_TITLE, className="h-chart"),
+        *lists,
+        html.P(
+            t(
+                "順位は大きい順（同じ値は同順位）。棒の長さはそれぞれのリストの最大値が基準です。",
+                "Ranked from the highest (equal values share a rank). Bars are scaled to each list's largest value.",
+                lang,
+            ),
+            className="small muted",
+        ),
+    ]
+
+
 def muni_render(
     indicator: Any, pref: Any, mode: Any, lang: str, shown: dict[str, Any] | None = None
-) -> tuple[Any, dict[str, Any], list[Any], list[Any], dict[str, Any]]:
-    """Validated inputs → (map figure or Patch, ranking figure, table, info, URL state).
+) -> tuple[Any, list[Any], list[Any], list[Any], dict[str, Any]]:
+    """Validated inputs → (map figure or Patch, ranking lists, table, info, URL state).
 
     ``shown``: the state store as the browser has it, i.e. what its map currently draws (None on page load). The
     store is written in the same response as the map, so a response the browser drops leaves both unchanged. When the
@@ -424,7 +460,7 @@ def muni_render(
         _grid(parts["unit"], parts["decimals"], parts["has_share"], lang, parts["rows"]),
     ]
     state = {"indicator": ind, "pref": p, "mode": m, "lang": lang if lang == "en" else None}
-    return fig, parts["ranking"], table, info, state
+    return fig, ranking_panel(parts["ranking"], lang), table, info, state
 
 
 def prefecture_name(code: str, lang: str) -> str:

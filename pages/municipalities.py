@@ -18,7 +18,7 @@ def layout(indicator=None, pref=None, mode=None, lang="ja", **_):  # type: ignor
 
 @callback(
     Output(views_muni.MAP, "figure"),
-    Output(views_muni.RANKING, "figure"),
+    Output(views_muni.RANKING, "children"),
     Output(views_muni.TABLE, "children"),
     Output(views_muni.INFO, "children"),
     Output(views_muni.STATE, "data"),

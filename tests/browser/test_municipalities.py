@@ -56,7 +56,7 @@ def test_page_loads_and_map_is_drawn(page, live_url):
     assert len(geo) == 1, geo
     assert geo[0]["decoded"] == BOUNDARIES.stat().st_size < 1_500_000
     assert 0 < geo[0]["encoded"] < geo[0]["decoded"] / 2
-    page.wait_for_selector("#muni-ranking .main-svg .trace")
+    expect(page.locator("#muni-ranking li")).to_have_count(20)
     page.wait_for_selector("#muni-grid .ag-row")
     page.wait_for_load_state("networkidle")
     assert page.console_errors == [], page.console_errors
@@ -75,7 +75,7 @@ def test_changing_prefecture_updates_map_and_url(page, live_url):
     after = _map(page)
     assert after["n"] == 62 and all(c.startswith("13") for c in after["codes"])
     assert after["lat_span"] < before["lat_span"] / 4  # zoomed to the prefecture
-    expect(page.locator("#muni-ranking .gtitle").first).to_contain_text("東京都")
+    expect(page.locator("#muni-ranking h2")).to_contain_text("東京都")
     expect(page.locator("#muni-grid .ag-row").first).to_contain_text("13")
     # A change of mode patches the colours of the same municipalities.
     page.get_by_label("人数", exact=True).check()
@@ -140,23 +140,32 @@ def test_english(page, live_url):
     assert page.console_errors == [], page.console_errors
 
 
-@pytest.mark.parametrize("query", ["", "&pref=46", "&pref=01&lang=en"])
-def test_ranking_names_fit_in_the_left_margin(page, live_url, query):
-    """The ranking's left margin is computed from its names (no plotly automargin): every name is drawn whole,
-    inside the chart, and the margin is not much wider than the longest name."""
+@pytest.mark.parametrize(("query", "width"), [("", 1366), ("&pref=46", 390), ("&pref=01&lang=en", 1366)])
+def test_ranking_lists_are_read_and_drawn_whole(page, live_url, query, width):
+    """The ranking rows: read as "rank name value" (CSS shows rank and value from the row's data attributes; the
+    accessibility tree has them), drawn inside the panel at phone and desktop widths, bars proportional to the
+    values."""
+    page.set_viewport_size({"width": width, "height": 900})
     page.goto(live_url + f"/municipalities?indicator=pop_all_65plus&mode=share{query}")
-    page.wait_for_selector("#muni-ranking .main-svg .trace")
+    rows = page.locator("#muni-ranking li")
+    expect(rows).to_have_count(20)
+    snapshot = page.locator("#muni-ranking").aria_snapshot()
+    first = rows.first
+    rank, value, name = first.get_attribute("data-rank"), first.get_attribute("data-value"), first.inner_text()
+    assert rank == "1" and value.endswith("%") and f"listitem: {rank} {name} {value}" in snapshot
     boxes = page.evaluate(
-        """() => { const svg = document.querySelector('#muni-ranking .main-svg').getBoundingClientRect();
-          const gd = document.querySelector('#muni-ranking .js-plotly-plot');
-          return {left: svg.left, margin: gd._fullLayout.margin.l,
-                  ticks: [...document.querySelectorAll('#muni-ranking .ytick text, #muni-ranking .y2tick text')].map(t => {
-                    const r = t.getBoundingClientRect(); return [t.textContent, r.left - svg.left, r.right - svg.left];
-                  })}; }"""
+        """() => { const panel = document.querySelector('#muni-ranking').getBoundingClientRect();
+          return [...document.querySelectorAll('#muni-ranking li')].map(li => {
+            const r = li.getBoundingClientRect(), cs = getComputedStyle(li);
+            return {left: r.left - panel.left, right: panel.right - r.right, overflow: li.scrollWidth - li.clientWidth,
+                    value: parseFloat(li.dataset.value.replace(/,/g, '')), f: parseFloat(cs.getPropertyValue('--f')),
+                    height: r.height}; }); }"""
     )
-    assert len(boxes["ticks"]) == 20
-    for name, left, right in boxes["ticks"]:
-        assert left >= 0, (name, left)  # not cut at the chart's left edge
-        assert right <= boxes["margin"], (name, right)  # not over the bars
-    widest = max(right - left for _, left, right in boxes["ticks"])
-    assert boxes["margin"] <= widest + 40  # no needless gap
+    for box in boxes:
+        assert box["left"] >= 0 and box["right"] >= 0 and box["overflow"] <= 0, box
+        assert box["height"] < 40, box  # one line: name and value side by side
+    for part in (boxes[:10], boxes[10:]):
+        largest = part[0]["value"]
+        for box in part:
+            assert box["f"] == pytest.approx(box["value"] / largest, abs=1e-3)
+    assert page.console_errors == [], page.console_errors

@@ -172,6 +172,62 @@ def test_render_full_figure_and_patch(vm):
     assert isinstance(full, dict)
 
 
+@cache
+def raw_short_names() -> dict[str, str]:
+    with CSV.open(encoding="utf-8", newline="") as fh:
+        return {r["muni_code_5"]: r["muni_name_short_ja"] for r in csv.DictReader(fh)}
+
+
+@pytest.mark.parametrize(
+    ("indicator", "pref", "mode"),
+    [("pop_all_65plus", "13", "share"), ("pop_all_0_14", "31", "value"), ("pop_all_total", None, "value")],
+)
+def test_ranking_lists_from_the_register(vm, indicator, pref, mode):
+    """The ranking panel's data, recomputed from the raw register: the 10 highest and 10 lowest (fewer when a
+    prefecture has fewer than 20 municipalities: 鳥取県 has 19, the lists do not overlap), ranks with ties sharing the
+    smaller rank, values as printed, bars relative to each list's largest value."""
+    raw = raw_counts()
+    names = raw_short_names()
+    codes = [c for c in raw if pref is None or raw_pref(c) == pref]
+
+    def measure(c: str) -> float:
+        v = raw[c][indicator]
+        return v / raw[c]["pop_all_total"] * 100 if mode == "share" else v
+
+    ordered = sorted(codes, key=lambda c: (-measure(c), c))
+    n_top = min(10, len(ordered))
+    expected = [ordered[:n_top], ordered[max(10, len(ordered) - 10) :]]
+    *_, state = vm.muni_render(indicator, pref, mode, "ja")
+    top, bottom = vm._parts(*vm._wh(), indicator, pref, mode, "ja")["ranking"]["lists"]
+    assert state["pref"] == pref
+    if pref == "31":
+        assert len(ordered) == 19 and len(bottom) == 9  # ranks 11–19: none repeated from the top list
+    for shown, want in zip((top, bottom), expected, strict=True):
+        assert len(shown) == len(want)
+        largest = measure(want[0])
+        for row, code in zip(shown, want, strict=True):
+            assert row.rank == 1 + sum(measure(c) > measure(code) for c in codes)
+            assert row.name.endswith(names[code])  # "北海道 札幌市" for all Japan, "札幌市" inside 北海道
+            assert row.value == (f"{measure(code):,.2f}" if mode == "share" else f"{measure(code):,}")
+            assert row.bar_pct == pytest.approx(100 * measure(code) / largest, abs=0.006)
+
+
+def test_ranking_panel_markup(vm):
+    """One list item per municipality, its rank and value in data attributes (shown by CSS), the unit after the
+    value, the bar length as a fraction; the title and both list headings."""
+    _, panel, *_ = vm.muni_render("pop_all_65plus", "01", "share", "ja")
+    text = json.dumps(json.loads(to_json_plotly(panel)), ensure_ascii=False)
+    assert "上位・下位10市区町村（北海道）" in text and "上位10" in text and "下位10" in text
+    items = [li for ol in panel if getattr(ol, "className", "").startswith("rank-list") for li in ol.children]
+    assert len(items) == 20
+    first = items[0].to_plotly_json()["props"]
+    assert first["children"] == "夕張市"  # the highest share of people aged 65+ in 北海道 (2023)
+    assert first["data-rank"] == "1" and first["data-value"].endswith("%")
+    assert first["style"] == {"--f": "1.0000"}
+    last = items[-1].to_plotly_json()["props"]
+    assert last["data-rank"] == f"{sum(1 for c in raw_counts() if raw_pref(c) == '01'):,}"
+
+
 @pytest.mark.parametrize("lang", ["ja", "en"])
 def test_boundary_source_cited_as_processed(vm, lang):
     """The map draws a simplified derivative of the 国土数値情報 boundary file (data/derived/geo): the 出典 line cites
