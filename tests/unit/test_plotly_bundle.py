@@ -41,6 +41,12 @@ def test_bundle_provenance_matches_the_file():
     assert lock["packages"]["node_modules/plotly.js"]["integrity"] == prov["plotly_js"]["npm_integrity"]
 
 
+def test_bundle_starts_with_the_compile_hint():
+    """V8's explicit compile hint must be the bundle's first line (frontend/plotly/build.mjs): Chromium then compiles
+    plotly.js's functions on the background thread that streams it, not lazily on the main thread of a first visit."""
+    assert BUNDLE.read_bytes().split(b"\n", 1)[0] == b"//# allFunctionsCalledOnLoad"
+
+
 def test_bundle_is_much_smaller_and_not_auto_loaded():
     assert BUNDLE.stat().st_size < 0.35 * _plotly_python_bundle().stat().st_size
     # Dash adds every .js under assets/ to every page: the bundle must not be there.
