@@ -287,7 +287,7 @@ def muni_choropleth(
 class RankedMunicipality:
     rank: int  # as in the table: 1 = highest, ties share the smaller rank
     name: str
-    value: str  # formatted, without the unit (the list's header names it)
+    value: str  # the number as printed (thousands separators, the indicator's decimals); the view adds the unit
     bar_pct: float  # bar length in % of the largest value of its list
 
 
