@@ -26,7 +26,7 @@ if (plotlyPkg.version !== '4.1.1') {
 
 // V8's explicit compile hint (Chrome 136+; a comment elsewhere): compile every function eagerly, on the background
 // thread that streams the script, instead of lazily on the main thread at its first call. The charts call much of
-// plotly.js on load; this took ~0.1 s of compilation off the main thread of a first visit (docs/performance.md).
+// plotly.js on load; this takes ~0.1 s of compilation off the main thread of a first visit (docs/performance.md).
 const banner = `//# allFunctionsCalledOnLoad
 /**
 * plotly.js (kpidash partial: ${TRACES.join(', ')} - minified) v${plotlyPkg.version}
