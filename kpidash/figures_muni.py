@@ -267,7 +267,7 @@ def muni_choropleth(
     layout = _base_layout(
         title,
         height=MAP_HEIGHT,
-        margin={"l": 0, "r": 0, "t": 40, "b": 0},
+        margin={"l": 0, "r": 0, "t": 60, "b": 0},  # a two-line title
         hovermode="closest",
         geo={
             "visible": False,  # no base map (land, coastlines, frame): the municipalities are the map

@@ -315,7 +315,10 @@ def _parts(path: str, mtime: float, ind: str, p: str | None, m: str, lang: str) 
     region = prefecture_name(p, lang) if p else t("全国", "All Japan", lang)
     when = date if ja and date else (str(int(df["period"].iloc[0])) if len(df) else "")
     share = m == "share"
-    title = f"{label}（{region}、{when}、{MODE_LABELS[m][0 if ja else 1]}）"
+    # Two lines, the second smaller: plotly titles do not wrap, and one line was cut on a phone.
+    about = (region, when, MODE_LABELS[m][0 if ja else 1])
+    detail = f"（{'、'.join(about)}）" if ja else f"({', '.join(about)})"
+    title = f"{label}<br><span style='font-size:12px'>{detail}</span>"
     # Counts span 15 to 3.7 million people: colour on a log scale; the hover shows the number itself.
     log = not share
     hover = figures_muni.hovertemplate(label, unit, share)

@@ -168,4 +168,11 @@ def test_ranking_lists_are_read_and_drawn_whole(page, live_url, query, width):
         largest = part[0]["value"]
         for box in part:
             assert box["f"] == pytest.approx(box["value"] / largest, abs=1e-3)
+    # The map's two-line title is drawn whole inside the map at this width (plotly titles do not wrap).
+    title = page.evaluate(
+        """() => { const svg = document.querySelector('#muni-map .main-svg').getBoundingClientRect();
+          return [...document.querySelectorAll('#muni-map .gtitle')].map(t => {
+            const r = t.getBoundingClientRect(); return [r.left - svg.left, svg.right - r.right]; }); }"""
+    )
+    assert title and all(left >= 0 and right >= 0 for left, right in title), title
     assert page.console_errors == [], page.console_errors

@@ -212,6 +212,19 @@ def test_ranking_lists_from_the_register(vm, indicator, pref, mode):
             assert row.bar_pct == pytest.approx(100 * measure(code) / largest, abs=0.006)
 
 
+@pytest.mark.parametrize(
+    ("lang", "second_line"),
+    [("ja", "（東京都、2023年1月1日、総人口に占める割合 %）"), ("en", "(Tokyo, 2023, Share of total population, %)")],
+)
+def test_map_title_has_two_lines(vm, lang, second_line):
+    """plotly titles do not wrap: the indicator on the first line, the place, date and measure on a smaller second."""
+    fig, *_ = vm.muni_render("pop_all_65plus", "13", "share", lang)
+    first, second = fig["layout"]["title"]["text"].split("<br>")
+    assert "65" in first and "（" not in first and "(" not in first.replace("(Japanese + foreign)", "")
+    assert second == f"<span style='font-size:12px'>{second_line}</span>"
+    assert fig["layout"]["margin"]["t"] >= 60  # room for both lines
+
+
 def test_ranking_panel_markup(vm):
     """One list item per municipality, its rank and value in data attributes (shown by CSS), the unit after the
     value, the bar length as a fraction; the title and both list headings."""
