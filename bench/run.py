@@ -8,9 +8,10 @@ Steps (one server at a time, each our own child process, stopped by its pid):
 1. ``python app.py`` on a free 127.0.0.1 port. Callback payloads are the exact JSON the browser POSTs to
    ``/_dash-update-component``, captured once per view (bench/payloads/*.json; ``--recapture`` records them again:
    with Playwright, or for a render callback that no longer runs on load, as the renderer would build its first
-   call from ``_dash-dependencies`` and the page's first layout — bench.browser.initial_request). After a warm-up each is replayed N times in sequence over one keep-alive connection:
-   latency p50/p95 and the bytes of the response (on the wire with the browser's Accept-Encoding, and decoded).
-   The same for the JSON API. Then navigation → chart drawn in headless Chromium, and the app's peak RSS (VmHWM).
+   call from ``_dash-dependencies`` and the page's first layout — bench.browser.initial_request). After a warm-up
+   each is replayed N times in sequence over one keep-alive connection: latency p50/p95 and the bytes of the
+   response (on the wire with the browser's Accept-Encoding, and decoded). The same for the JSON API. Then
+   navigation → chart drawn in headless Chromium, and the app's peak RSS (VmHWM).
 2. ``python -m etl build`` into a temporary folder (full rebuild, wall time).
 3. ``gunicorn -w 2``: 20 concurrent clients replaying the callback payloads for 15 s (req/s, p95, errors) and, in
    the full setting, 50 clients for 60 s (reliability: zero errors expected).
