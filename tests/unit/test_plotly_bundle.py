@@ -129,3 +129,45 @@ def test_every_trace_type_the_app_draws_is_in_the_partial_bundle():
     assert "kpidash/figures.py" in found and "kpidash/figures_map.py" in found
     outside = {f: sorted(t - set(prov["traces"])) for f, t in found.items() if t - set(prov["traces"])}
     assert outside == {}, f"trace types not in the partial plotly.js bundle: {outside}"
+
+
+# plotly.js projection types that d3-geo itself provides (plots/geo/constants.js projNames whose d3 function is in
+# d3-geo 3): the others come from d3-geo-projection, which the bundle leaves out (frontend/plotly/build.mjs).
+D3_GEO_PROJECTIONS = {
+    "albers usa", "albers", "azimuthal equal area", "azimuthal equidistant", "conic conformal", "conic equal area",
+    "conic equidistant", "equal earth", "equirectangular", "gnomonic", "mercator", "natural earth1", "orthographic",
+    "stereographic", "transverse mercator",
+}  # fmt: skip
+
+
+def _figure_code() -> dict[str, str]:
+    return {
+        str(p.relative_to(REPO)): p.read_text(encoding="utf-8")
+        for p in [*(REPO / "kpidash").rglob("*.py"), *(REPO / "pages").rglob("*.py")]
+    }
+
+
+def test_no_figure_uses_what_the_bundle_leaves_out():
+    """The bundle leaves out layout components, the country-name lookup and d3-geo-projection (its provenance lists
+    them): no figure of the app may use them (plotly.js would silently not draw them, or fail to project)."""
+    prov = json.loads((VENDOR / "provenance.json").read_text(encoding="utf-8"))
+    assert prov["omitted_components"] and prov["stubbed_modules"]
+    code = _figure_code()
+    # Chart images are drawn by kaleido with the plotly Python package's full plotly.js, not by the pages' bundle
+    # (the PNG export wraps the chart's SVG in a layout image).
+    del code["kpidash/chart_images.py"]
+    uses: dict[str, list[str]] = {}
+    for path, text in code.items():
+        found = [c for c in prov["omitted_components"] if re.search(rf"[\"']{c}[\"']\s*:|\b{c}\s*=", text)]
+        if "country-iso-search" in prov["stubbed_modules"]:
+            found += [m for m in re.findall(r"locationmode[\"']?\s*[:=]\s*[\"']([^\"']+)", text) if m != "geojson-id"]
+        if "d3-geo-projection" in prov["stubbed_modules"]:
+            types = re.findall(r"[\"']projection[\"']\s*:\s*\{\s*[\"']type[\"']\s*:\s*[\"']([^\"']+)", text)
+            found += [f"projection {t}" for t in types if t not in D3_GEO_PROJECTIONS]
+        if found:
+            uses[path] = found
+    assert uses == {}, f"figures use what the partial plotly.js bundle leaves out: {uses}"
+    # The scan sees the maps' projection (so a new one outside d3-geo would be caught).
+    assert re.search(
+        r"[\"']projection[\"']\s*:\s*\{\s*[\"']type[\"']\s*:\s*[\"']mercator", code["kpidash/figures_map.py"]
+    )
