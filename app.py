@@ -7,6 +7,7 @@ import json
 import os
 import re
 import sys
+import urllib.parse
 from html import escape
 from pathlib import Path
 
@@ -223,6 +224,8 @@ def _install_page_scripts(app: Dash, plotly_url: str, regenerator_url: str) -> N
             kwargs["scripts"] = scripts[: m.start()] + scripts[m.end() :]
             kwargs["metas"] = kwargs.get("metas", "") + f'<meta name="{AG_GRID_META}" content="{escape(m["src"])}">'
             grid_url[:] = [m["src"]]
+        if has_request_context():  # the page's layout and Dash's callback list, for Dash's first two requests
+            kwargs["app_entry"] = kwargs.get("app_entry", "") + prerender.boot_elements(app, _browser_address())
         return interpolate(**kwargs)
 
     def preload(response: Response) -> Response:
@@ -246,6 +249,12 @@ def _install_page_scripts(app: Dash, plotly_url: str, regenerator_url: str) -> N
 
     app.interpolate_index = interpolate_index  # type: ignore[method-assign,assignment]
     app.server.after_request(preload)
+
+
+def _browser_address() -> str:
+    """The request's address as the browser's ``location.pathname + location.search`` (what assets/app.js compares)."""
+    query = request.query_string.decode("latin-1")
+    return urllib.parse.quote(request.path, safe="/:@!$&'()*+,;=-._~%") + ("?" + query if query else "")
 
 
 def _install_cache_headers(app: Dash) -> None:
@@ -311,8 +320,7 @@ def create_app() -> Dash:
 
     def shell() -> html.Div:
         """The shell around every page; Dash calls this for each ``_dash-layout`` request (see kpidash/prerender.py)."""
-        page_url = request.args.get(prerender.PAGE_PARAM) if has_request_context() else None
-        return _shell(prerender.page_container(page_url))
+        return _shell(prerender.page_container(prerender.requested_page()))
 
     app.layout = shell
     _wire_shell_callbacks()

@@ -12,17 +12,115 @@
   if (assets.topojson[cfg.topojsonName] === undefined) { assets.topojson[cfg.topojsonName] = cfg.topojson; }
 })();
 
-// The page's address on Dash's request for the layout: the server then sends the page's content with the layout
-// instead of one routing round trip later (kpidash/prerender.py). Any other request passes through unchanged.
+// Dash's first two requests, for the layout and for the callback list, answered from the index page: the server puts
+// both in it as JSON (kpidash/prerender.py), the layout built for this address. Each is used once; if it is missing or
+// was built for another address, the request goes to the server, with the page's address on the layout request (the
+// server then sends the page's content with the layout instead of one routing round trip later). Any other request
+// passes through unchanged.
 (function () {
   const fetch0 = window.fetch;
   if (!fetch0) { return; }
+  function embedded(id, page) {
+    const el = document.getElementById(id);
+    if (!el) { return null; }
+    el.parentNode.removeChild(el);
+    if (page !== undefined && el.getAttribute("data-page") !== page) { return null; }
+    return new Response(el.textContent, { status: 200, headers: { "Content-Type": "application/json" } });
+  }
   window.fetch = function (input, init) {
-    if (typeof input === "string" && /(^|\/)_dash-layout$/.test(input)) {
-      input += "?page=" + encodeURIComponent(window.location.pathname + window.location.search);
+    const get = !init || !init.method || init.method.toUpperCase() === "GET";
+    if (typeof input === "string" && get) {
+      if (/(^|\/)_dash-layout$/.test(input)) {
+        const page = window.location.pathname + window.location.search;
+        const boot = embedded("kpidash-boot-layout", page);
+        if (boot) { return Promise.resolve(boot); }
+        input += "?page=" + encodeURIComponent(page);
+      } else if (/(^|\/)_dash-dependencies$/.test(input)) {
+        const boot = embedded("kpidash-boot-dependencies");
+        if (boot) { return Promise.resolve(boot); }
+      }
     }
     return fetch0.call(this, input, init);
   };
+})();
+
+// The charts first, then the controls. A first visit is CPU-bound (two cores: the main thread, the script compiler and
+// the browser's other processes all want them), and dcc.Dropdown and dcc.RadioItems cost ~0.1 s there (the dropdown's
+// chunk, its search index, Dash's wrappers). So until the charts of the first view are drawn (the number the server
+// puts on the embedded layout, data-charts), those two render nothing; their cells keep their height (style.css,
+// .control), as they already did for the dropdown's lazily loaded chunk, so nothing moves when they appear. They
+// appear at once on the first key press or pointer press, and after 3 s whatever happens.
+(function () {
+  const boot = document.getElementById("kpidash-boot-layout");
+  const expected = boot ? Number(boot.getAttribute("data-charts")) || 0 : 0;
+  let ready = expected === 0;
+  let settled = 0;
+  const waiting = new Set();
+  function release() {
+    if (ready) { return; }
+    ready = true;
+    waiting.forEach(function (show) { show(); });
+    waiting.clear();
+  }
+  function afterIdle() { (window.requestIdleCallback || window.setTimeout)(release, { timeout: 200 }); }
+  function counted(draw) {
+    return function () {
+      const done = function () { settled += 1; if (settled >= expected) { afterIdle(); } };
+      const result = draw.apply(this, arguments);
+      if (result && typeof result.then === "function") { result.then(done, done); } else { done(); }
+      return result;
+    };
+  }
+  if (!ready) {
+    let plotly;
+    // dcc.Graph calls Plotly.react once plotly.js has loaded (the bundle sets window.Plotly)
+    Object.defineProperty(window, "Plotly", {
+      configurable: true,
+      get: function () { return plotly; },
+      set: function (v) {
+        if (v && v !== plotly && typeof v.react === "function" && !v.kpidashCounted) {
+          v.react = counted(v.react);
+          v.newPlot = counted(v.newPlot);
+          v.kpidashCounted = true;
+        }
+        plotly = v;
+      }
+    });
+    ["keydown", "pointerdown"].forEach(function (type) {
+      window.addEventListener(type, release, { capture: true, once: true });
+    });
+    window.setTimeout(release, 3000);
+  }
+  function deferred(Real) {
+    function Deferred(props) {
+      const R = window.React;
+      const state = R.useState(ready);
+      const shown = state[0];
+      const show = state[1];
+      R.useEffect(function () {
+        if (shown) { return undefined; }
+        const f = function () { show(true); };
+        if (ready) { f(); return undefined; }
+        waiting.add(f);
+        return function () { waiting.delete(f); };
+      }, [shown]);
+      return shown ? R.createElement(Real, props) : null;
+    }
+    Object.getOwnPropertyNames(Real).forEach(function (k) {  // Dash's metadata: defaultProps, lazy readiness, ...
+      if (["length", "name", "prototype", "caller", "arguments"].indexOf(k) < 0) {
+        Object.defineProperty(Deferred, k, Object.getOwnPropertyDescriptor(Real, k));
+      }
+    });
+    return Deferred;
+  }
+  // After every bundle has run (DOMContentLoaded), before Dash renders the layout (it renders once it has it).
+  document.addEventListener("DOMContentLoaded", function () {
+    const dcc = window.dash_core_components;
+    if (ready || !dcc) { return; }
+    const ns = Object.assign({}, dcc);  // the bundle's exports are getters: a new namespace object, not assignments
+    ["Dropdown", "RadioItems"].forEach(function (name) { if (ns[name]) { ns[name] = deferred(ns[name]); } });
+    window.dash_core_components = ns;
+  });
 })();
 
 // Keep the view state in the URL without re-rendering the page: pushState (back button restores via popstate).

@@ -1,7 +1,8 @@
-"""A first visit draws the chart from the first layout response: the page's content comes with Dash's layout
-(kpidash/prerender.py) and the first view with the page's layout (controls.compare_layout / trends_layout), so no
-callback request is needed before the chart is drawn; the controls still work afterwards, and so does moving
-between pages inside the app (where Dash's routing callback brings the page)."""
+"""A first visit draws the chart from the index page alone: the page's layout and Dash's callback list come embedded
+in it (kpidash/prerender.py, assets/app.js), with the page's content in the layout and the first view with the page's
+layout (controls.compare_layout / trends_layout), so neither a layout nor a callback request is needed before the chart
+is drawn; the controls are drawn after the chart and still work, and so does moving between pages inside the app
+(where Dash's routing callback brings the page)."""
 
 from __future__ import annotations
 
@@ -44,61 +45,88 @@ def _watch(page: Page) -> tuple[list[str], list[str]]:
 )
 def test_first_visit_draws_without_a_callback_request(page: Page, live_url: str, path: str, graph: str) -> None:
     layouts, outputs = _watch(page)
+    dependencies: list[str] = []
+    page.on("request", lambda req: dependencies.append(req.url) if "/_dash-dependencies" in req.url else None)
     page.goto(live_url + path)
     page.wait_for_function(DRAWN, arg=graph, timeout=30000)
-    assert len(layouts) == 1
-    sent = urllib.parse.parse_qs(urllib.parse.urlparse(layouts[0]).query)["page"]
-    assert sent == [path]
+    assert layouts == [] and dependencies == []  # both came with the index page
     assert outputs == [], outputs  # neither the routing callback nor the page's own ran before the chart was drawn
 
 
-def test_controls_work_after_a_prerendered_first_view(page: Page, live_url: str) -> None:
-    _, outputs = _watch(page)
+def test_an_embedded_layout_for_another_address_is_not_used(page: Page, live_url: str) -> None:
+    """If the layout in the index page was built for another address (here: rewritten on the way), the browser asks
+    the server for this page's layout, with the page's address, as before."""
+    path = "/compare?indicator=gdp_nominal&view=bar"
+
+    def rewrite(route: Any) -> None:
+        resp = route.fetch()
+        body = resp.text().replace('data-page="/compare?indicator=gdp_nominal&amp;view=bar"', 'data-page="/about"')
+        assert 'data-page="/about"' in body
+        route.fulfill(response=resp, body=body)
+
+    page.route(re.compile(r".*/compare\?indicator=gdp_nominal&view=bar$"), rewrite)
+    layouts, outputs = _watch(page)
+    page.goto(live_url + path)
+    page.wait_for_function(DRAWN, arg="compare-graph", timeout=30000)
+    assert len(layouts) == 1
+    assert urllib.parse.parse_qs(urllib.parse.urlparse(layouts[0]).query)["page"] == [path]
+    assert outputs == [], outputs
+
+
+# Records, from the first frame on, when the first chart, radio button and dropdown appeared (performance.now()).
+ORDER = """(() => { const t = window.__seen = {}; const f = () => {
+  const now = performance.now();
+  if (!t.chart && document.querySelector('.js-plotly-plot .main-svg .trace, .choroplethlocation')) { t.chart = now; }
+  if (!t.radio && document.querySelector('#controls input[type=radio], .controls input[type=radio]')) { t.radio = now; }
+  if (!t.dropdown && document.querySelector('.controls button.dash-dropdown')) { t.dropdown = now; }
+  if (!(t.chart && t.radio && t.dropdown)) { requestAnimationFrame(f); } }; requestAnimationFrame(f); })();"""
+
+
+def test_the_controls_are_drawn_after_the_chart_and_then_work(page: Page, live_url: str) -> None:
+    page.add_init_script(ORDER)
     page.goto(live_url + "/compare?indicator=gdp_nominal&view=map")
-    expect(page.locator("#compare-graph path.choroplethlocation")).to_have_count(47, timeout=30000)
+    expect(page.locator(".controls button.dash-dropdown")).to_have_count(4, timeout=30000)
+    expect(page.locator(".controls input[type=radio]")).to_have_count(8)
+    seen = page.evaluate("() => window.__seen")
+    assert seen["chart"] < seen["radio"] and seen["chart"] < seen["dropdown"], seen
+    assert page.locator(".controls input[type=radio]:checked").count() == 3  # the values of the layout
     page.get_by_label("ランキング", exact=True).check()
     expect(page.locator("#compare-graph .barlayer .point")).to_have_count(47, timeout=30000)
-    assert [o for o in outputs if "compare-body.children" in o]  # the page's callback answered the change
-    expect(page).to_have_url(re.compile(r"[?&]view=bar(&|$)"))
 
 
-def test_moving_to_another_page_inside_the_app_draws_its_chart(page: Page, live_url: str) -> None:
-    layouts, outputs = _watch(page)
-    page.goto(live_url + "/compare?indicator=gdp_nominal&view=bar")
-    page.wait_for_function(DRAWN, arg="compare-graph", timeout=30000)
-    page.evaluate("() => { window.__sameDocument = true; }")
-    page.get_by_role("link", name="推移", exact=True).click()
-    page.wait_for_function(DRAWN, arg="trends-graph", timeout=30000)
-    assert page.evaluate("() => window.__sameDocument === true")  # Dash's router, not a page load
-    assert len(layouts) == 1
-    assert any("_pages_content.children" in o for o in outputs)
-    assert not any("trends-body.children" in o for o in outputs)  # the first view came with the page's layout
+def test_a_view_without_a_chart_draws_its_controls_at_once(page: Page, live_url: str) -> None:
+    """/compare?view=table has no chart (data-charts="0"): its controls do not wait for one."""
+    page.add_init_script(ORDER)
+    page.goto(live_url + "/compare?indicator=gdp_nominal&view=table")
+    expect(page.locator(".controls button.dash-dropdown")).to_have_count(4, timeout=30000)
+    seen = page.evaluate("() => window.__seen")
+    assert "chart" not in seen
+    assert seen["radio"] < 3000, seen  # not the 3 s fallback
 
 
-def test_the_closed_table_is_built_when_opened(page: Page, live_url: str, warehouse_path) -> None:
-    """The "表で見る" table under the chart is sent as data and built in the browser when first opened (with the
-    mouse or the keyboard); it then holds every prefecture, highest first, as the warehouse has them."""
-    from tests.conftest import fetch_rows
-
-    page.goto(live_url + "/compare?indicator=gdp_nominal&period=2022&view=map")
+def test_before_the_chart_the_controls_come_on_a_key_press_or_after_3_s(page: Page, live_url: str) -> None:
+    """While the chart cannot be drawn yet (its boundary file held back here), the controls do not wait for it: the
+    first key press brings them, and without one they come after 3 s."""
+    held: list[Any] = []
+    page.route(re.compile(r".*/geo/prefectures\.geojson$"), lambda route: held.append(route))  # answered at the end
+    page.add_init_script(ORDER)
+    page.goto(live_url + "/compare?indicator=gdp_nominal&view=map")
+    expect(page.locator("h1")).to_have_count(1, timeout=30000)
+    page.wait_for_timeout(500)
+    assert page.locator(".controls input[type=radio]").count() == 0  # waiting for the chart
+    page.keyboard.press("Tab")
+    expect(page.locator(".controls input[type=radio]")).to_have_count(8, timeout=2000)
+    assert "chart" not in page.evaluate("() => window.__seen")
+    assert page.evaluate("() => performance.now()") < 3000  # before the fallback
+    for route in held:
+        route.continue_()
     expect(page.locator("#compare-graph path.choroplethlocation")).to_have_count(47, timeout=30000)
-    details = page.locator("figure.chart > details").first
-    assert details.locator("table").count() == 0  # not built while closed
-    details.locator("summary").focus()
-    page.keyboard.press("Enter")
-    rows = details.locator("tbody tr")
-    expect(rows).to_have_count(47, timeout=10000)
-    names = [t.strip() for t in details.locator("tbody th").all_inner_texts()]
-    expected = fetch_rows(
-        warehouse_path,
-        "SELECT r.name_ja FROM marts.observations o JOIN marts.regions r USING (region_code) "
-        "WHERE o.indicator_id = 'gdp_nominal' AND o.period = 2022 AND r.level = 'prefecture' "
-        "ORDER BY o.value DESC, r.sort_key",
-    )
-    assert names == [n for (n,) in expected]
-    assert details.locator("thead th").first.inner_text().strip() == "都道府県"
-    assert details.locator("tbody tr").first.locator("td").last.inner_text().strip() == "1"  # rank
-    page.keyboard.press("Enter")  # closed again, and opened: the same table, once
-    page.keyboard.press("Enter")
-    expect(details.locator("table")).to_have_count(1)
-    expect(rows).to_have_count(47)
+
+    other = page.context.new_page()
+    other.route(re.compile(r".*/geo/prefectures\.geojson$"), lambda route: held.append(route))
+    other.add_init_script(ORDER)
+    other.goto(live_url + "/compare?indicator=gdp_nominal&view=map&mode=per_capita")
+    expect(other.locator(".controls input[type=radio]").first).to_be_attached(timeout=10000)
+    seen = other.evaluate("() => window.__seen")
+    assert "chart" not in seen and seen["radio"] >= 3000, seen
+    other.close()

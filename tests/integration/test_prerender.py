@@ -3,7 +3,9 @@ would have put there one round trip later, and anything it cannot route leaves t
 
 from __future__ import annotations
 
+import html
 import json
+import re
 import urllib.parse
 from collections.abc import Iterator
 from pathlib import Path
@@ -129,3 +131,59 @@ def test_a_failing_page_leaves_the_container_to_the_router(client: Any, monkeypa
     monkeypatch.setitem(entry, "layout", broken)
     content = _find(_layout(client, "/about"), "_pages_content")
     assert content is not None and content["props"].get("children") is None
+
+
+BOOT_LAYOUT = re.compile(
+    r'<script type="application/json" id="kpidash-boot-layout" data-page="([^"]*)" data-charts="(\d+)">(.*?)</script>',
+    re.S,
+)
+BOOT_DEPENDENCIES = re.compile(r'<script type="application/json" id="kpidash-boot-dependencies">(.*?)</script>', re.S)
+
+
+def _graphs_with_data(node: Any) -> int:
+    """dcc.Graph components whose figure has traces, anywhere in a serialised layout."""
+    if isinstance(node, list):
+        return sum(_graphs_with_data(v) for v in node)
+    if not isinstance(node, dict):
+        return 0
+    here = node.get("type") == "Graph" and bool((node.get("props", {}).get("figure") or {}).get("data"))
+    return int(here) + sum(_graphs_with_data(v) for k, v in node.items() if k != "figure")
+
+
+@pytest.mark.parametrize("page", PAGES)
+def test_the_index_page_carries_the_layout_and_the_callback_list(client: Any, page: str) -> None:
+    """The index page of an address embeds exactly what ``_dash-layout?page=<address>`` and ``_dash-dependencies``
+    return (assets/app.js answers Dash's first two requests with them), marked with that address."""
+    text = client.get(page).get_data(as_text=True)
+    layout = BOOT_LAYOUT.search(text)
+    deps = BOOT_DEPENDENCIES.search(text)
+    assert layout is not None and deps is not None
+    assert html.unescape(layout[1]) == page
+    assert json.loads(layout[3]) == _layout(client, page)
+    assert json.loads(deps[1]) == client.get("/_dash-dependencies").get_json()
+    assert int(layout[2]) == _graphs_with_data(json.loads(layout[3]))
+    assert "<" not in layout[3] + deps[1]  # nothing in the JSON can close the element or open a comment
+
+
+@pytest.mark.parametrize(
+    ("page", "charts"),
+    [
+        ("/compare?indicator=gdp_nominal&view=map", 1),
+        ("/compare?indicator=gdp_nominal&view=table", 0),
+        ("/trends?indicator=gdp_nominal&regions=00,13", 1),
+        ("/municipalities", 1),
+        ("/about", 0),
+    ],
+)
+def test_the_index_page_says_how_many_charts_its_first_view_draws(client: Any, page: str, charts: int) -> None:
+    layout = BOOT_LAYOUT.search(client.get(page).get_data(as_text=True))
+    assert layout is not None and int(layout[2]) == charts
+
+
+def test_markup_in_the_data_cannot_end_the_embedded_json() -> None:
+    from kpidash.prerender import script_json
+
+    text = json.dumps({"title": "</script><script>alert(1)</script><!-- & -->", "n": [1, 2]})
+    safe = script_json(text)
+    assert "<" not in safe and ">" not in safe and "&" not in safe
+    assert json.loads(safe) == json.loads(text)
