@@ -48,7 +48,8 @@
 // the browser's other processes all want them), and dcc.Dropdown and dcc.RadioItems cost ~0.1 s there (the dropdown's
 // chunk, its search index, Dash's wrappers). So until the charts of the first view are drawn (the number the server
 // puts on the embedded layout, data-charts), those two render nothing; their cells keep their height (style.css,
-// .control), as they already did for the dropdown's lazily loaded chunk, so nothing moves when they appear. They
+// .control), as they already did for the dropdown's lazily loaded chunk; radio buttons, which can take two lines, are
+// drawn meanwhile as plain markup identical to dcc's (read-only), so nothing moves when the controls appear. They
 // appear at once on the first key press or pointer press, and after 3 s whatever happens.
 (function () {
   const boot = document.getElementById("kpidash-boot-layout");
@@ -91,7 +92,31 @@
     });
     window.setTimeout(release, 3000);
   }
-  function deferred(Real) {
+  // dcc.RadioItems' markup (Dash 4.4, after the accessibility patch of app.py), without its behaviour; null when the
+  // options are not plain {label, value} (then the cell only keeps its height).
+  function radioLook(props) {
+    const R = window.React;
+    const options = props.options;
+    const plain = Array.isArray(options) && options.every(function (o) {
+      return o && typeof o === "object" && (typeof o.label === "string" || typeof o.label === "number");
+    });
+    if (!plain) { return null; }
+    const h = R.createElement;
+    return h("div", {
+      id: props.id, className: "dash-options-list dash-radioitems " + (props.className || ""),
+      role: "radiogroup", "aria-labelledby": props.id + "-label", "data-kpidash-placeholder": ""
+    }, options.map(function (o, i) {
+      const on = o.value === props.value;
+      return h("label", {
+        key: i, "data-option-index": i,
+        className: "dash-options-list-option" + (on ? " selected" : "") + (props.inline ? " dash-radioitems-inline" : "")
+      }, h("span", { className: "dash-options-list-option-wrapper" }, h("input", {
+        type: "radio", name: props.id, readOnly: true, checked: on, value: String(o.value),
+        className: "dash-options-list-option-checkbox"
+      })), h("span", { className: "dash-options-list-option-text" }, h("span", null, String(o.label))));
+    }));
+  }
+  function deferred(Real, look) {
     function Deferred(props) {
       const R = window.React;
       const state = R.useState(ready);
@@ -104,7 +129,7 @@
         waiting.add(f);
         return function () { waiting.delete(f); };
       }, [shown]);
-      return shown ? R.createElement(Real, props) : null;
+      return shown ? R.createElement(Real, props) : look(props);
     }
     Object.getOwnPropertyNames(Real).forEach(function (k) {  // Dash's metadata: defaultProps, lazy readiness, ...
       if (["length", "name", "prototype", "caller", "arguments"].indexOf(k) < 0) {
@@ -118,7 +143,8 @@
     const dcc = window.dash_core_components;
     if (ready || !dcc) { return; }
     const ns = Object.assign({}, dcc);  // the bundle's exports are getters: a new namespace object, not assignments
-    ["Dropdown", "RadioItems"].forEach(function (name) { if (ns[name]) { ns[name] = deferred(ns[name]); } });
+    const looks = { Dropdown: function () { return null; }, RadioItems: radioLook };
+    Object.keys(looks).forEach(function (name) { if (ns[name]) { ns[name] = deferred(ns[name], looks[name]); } });
     window.dash_core_components = ns;
   });
 })();

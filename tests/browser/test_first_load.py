@@ -73,25 +73,41 @@ def test_an_embedded_layout_for_another_address_is_not_used(page: Page, live_url
     assert outputs == [], outputs
 
 
-# Records, from the first frame on, when the first chart, radio button and dropdown appeared (performance.now()).
-ORDER = """(() => { const t = window.__seen = {}; const f = () => {
+# Records, from the first frame on, when the first chart, radio button (dcc's, or the read-only stand-in drawn until
+# the controls come: data-kpidash-placeholder) and dropdown appeared, and the layout shifts (performance.now()).
+ORDER = """(() => { const t = window.__seen = {}; window.__shifts = [];
+  new PerformanceObserver((l) => { for (const e of l.getEntries()) { window.__shifts.push([e.startTime, e.value]); } })
+    .observe({type: 'layout-shift', buffered: true});
+  const f = () => {
   const now = performance.now();
   if (!t.chart && document.querySelector('.js-plotly-plot .main-svg .trace, .choroplethlocation')) { t.chart = now; }
-  if (!t.radio && document.querySelector('#controls input[type=radio], .controls input[type=radio]')) { t.radio = now; }
+  if (!t.look && document.querySelector('.controls [data-kpidash-placeholder] input[type=radio]')) { t.look = now; }
+  if (!t.radio && document.querySelector('.controls .dash-radioitems:not([data-kpidash-placeholder]) input')) {
+    t.radio = now; }
   if (!t.dropdown && document.querySelector('.controls button.dash-dropdown')) { t.dropdown = now; }
   if (!(t.chart && t.radio && t.dropdown)) { requestAnimationFrame(f); } }; requestAnimationFrame(f); })();"""
+REAL_RADIOS = ".controls .dash-radioitems:not([data-kpidash-placeholder]) input[type=radio]"
+STAND_INS = ".controls [data-kpidash-placeholder] input[type=radio]"
 
 
-def test_the_controls_are_drawn_after_the_chart_and_then_work(page: Page, live_url: str) -> None:
+@pytest.mark.parametrize("width", [1366, 390])
+def test_the_controls_are_drawn_after_the_chart_move_nothing_and_work(browser: Any, live_url: str, width: int) -> None:
+    ctx = browser.new_context(viewport={"width": width, "height": 900}, locale="ja-JP")
+    page = ctx.new_page()
     page.add_init_script(ORDER)
     page.goto(live_url + "/compare?indicator=gdp_nominal&view=map")
     expect(page.locator(".controls button.dash-dropdown")).to_have_count(4, timeout=30000)
-    expect(page.locator(".controls input[type=radio]")).to_have_count(8)
+    expect(page.locator(REAL_RADIOS)).to_have_count(8)
+    expect(page.locator(STAND_INS)).to_have_count(0)
+    page.wait_for_timeout(300)
     seen = page.evaluate("() => window.__seen")
-    assert seen["chart"] < seen["radio"] and seen["chart"] < seen["dropdown"], seen
+    assert seen["look"] < seen["chart"] < seen["radio"] and seen["chart"] < seen["dropdown"], seen
+    # The read-only stand-ins hold the radio buttons' place: nothing moves when the controls come.
+    assert [s for s in page.evaluate("() => window.__shifts") if s[0] >= seen["chart"]] == []
     assert page.locator(".controls input[type=radio]:checked").count() == 3  # the values of the layout
     page.get_by_label("ランキング", exact=True).check()
     expect(page.locator("#compare-graph .barlayer .point")).to_have_count(47, timeout=30000)
+    ctx.close()
 
 
 def test_a_view_without_a_chart_draws_its_controls_at_once(page: Page, live_url: str) -> None:
@@ -113,9 +129,10 @@ def test_before_the_chart_the_controls_come_on_a_key_press_or_after_3_s(page: Pa
     page.goto(live_url + "/compare?indicator=gdp_nominal&view=map")
     expect(page.locator("h1")).to_have_count(1, timeout=30000)
     page.wait_for_timeout(500)
-    assert page.locator(".controls input[type=radio]").count() == 0  # waiting for the chart
+    assert page.locator(REAL_RADIOS).count() == 0  # waiting for the chart: the stand-ins are shown
+    assert page.locator(STAND_INS).count() == 8
     page.keyboard.press("Tab")
-    expect(page.locator(".controls input[type=radio]")).to_have_count(8, timeout=2000)
+    expect(page.locator(REAL_RADIOS)).to_have_count(8, timeout=2000)
     assert "chart" not in page.evaluate("() => window.__seen")
     assert page.evaluate("() => performance.now()") < 3000  # before the fallback
     for route in held:
@@ -126,7 +143,7 @@ def test_before_the_chart_the_controls_come_on_a_key_press_or_after_3_s(page: Pa
     other.route(re.compile(r".*/geo/prefectures\.geojson$"), lambda route: held.append(route))
     other.add_init_script(ORDER)
     other.goto(live_url + "/compare?indicator=gdp_nominal&view=map&mode=per_capita")
-    expect(other.locator(".controls input[type=radio]").first).to_be_attached(timeout=10000)
+    expect(other.locator(REAL_RADIOS).first).to_be_attached(timeout=10000)
     seen = other.evaluate("() => window.__seen")
     assert "chart" not in seen and seen["radio"] >= 3000, seen
     other.close()
