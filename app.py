@@ -95,7 +95,7 @@ A11Y_PATCH = """function () {
 
 # Which plotly.js dcc.Graph loads: it loads plotly.js lazily, once per document, from window._dashPlotlyJSURL (or uses
 # window.Plotly if defined). Every chart of the app is scatter, bar or a geo choropleth (SVG, d3-geo; the prefecture
-# and municipality maps): a partial bundle with only these traces (kpidash/vendor/plotly, 1.4 MB instead of the full
+# and municipality maps): a partial bundle with only these traces (kpidash/vendor/plotly, 1.2 MB instead of the full
 # plotly.min.js's 4.8 MB with MapLibre and WebGL; `make plotly-bundle`; tests/unit/test_plotly_bundle.py fails if a
 # figure uses another trace type). It is served under a content-hashed name with a one-year Cache-Control.
 # A geo subplot also loads a Natural Earth base map (<scope>_<resolution>m.json from cdn.plot.ly) even with every base
@@ -166,7 +166,7 @@ def _wire_shell_callbacks() -> None:
 def _serve_versioned_script(app: Dash, path: Path, url_stem: str, endpoint: str) -> str:
     """Serve a vendored script at ``_kpidash/<url_stem>.<sha256[:12]>.min.js``, cacheable for a year; return its URL.
 
-    flask-compress compresses it (plotly: 1.4 MB → ~0.4 MB). Another hash (a page opened before an upgrade) gets the
+    flask-compress compresses it (plotly: 1.2 MB → ~0.4 MB). Another hash (a page opened before an upgrade) gets the
     current file, revalidated, rather than a 404 that would leave the page without its script.
     """
     data = path.read_bytes()
