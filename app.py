@@ -306,7 +306,7 @@ def create_app() -> Dash:
     static_compression.install(
         app.server,
         [f"{prefix}{p}" for p in ("_dash-component-suites/", "_kpidash/", "assets/", "geo/")],
-        compress.compress_mimetypes_set,
+        compress,
     )
     security.install(app)
     _install_cache_headers(app)

@@ -8,27 +8,25 @@ boundary files) are the same bytes each time, so their compressed bodies are kep
 hash of the uncompressed body: a file that changes is compressed again, never served stale. Everything else (pages,
 layouts, callbacks, the API) is left to flask-compress, as before.
 
-The encoding, levels and minimum size are flask-compress's (its ``COMPRESS_*`` settings), so a response looks the
-same whichever of the two compressed it; the strong ETag gets the encoding appended, as flask-compress does.
+The encoding is chosen and the body compressed by flask-compress's own functions, with its settings (its
+``COMPRESS_*`` configuration, its enabled algorithms and mimetypes), so a response is the same whichever of the two
+compressed it; the strong ETag gets the encoding appended, as flask-compress does. (flask-compress's own cache is keyed
+by the request, not the content: a boundary file rebuilt while the app runs would be served stale.)
 """
 
 from __future__ import annotations
 
-import gzip
 import hashlib
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable
 
-import brotli
 from flask import Flask, Response, request
+from flask_compress import Compress
 
-try:  # Python 3.14+
-    from compression import zstd  # type: ignore[import-not-found]
-except ImportError:  # flask-compress depends on this backport before 3.14
-    from backports import zstd  # type: ignore[no-redef]
+# flask-compress is pinned (pyproject.toml): its module-level helpers are what its after_request uses.
+from flask_compress.flask_compress import _choose_algorithm, _compress_data
 
-ENCODINGS = ("zstd", "br", "gzip")  # flask-compress's order of preference (deflate is not offered by browsers)
 EXTENSION = "kpidash_static_compression"  # app.extensions key of the cache
 MAX_CACHE_BYTES = 64 * 1024 * 1024  # compressed bytes kept; a first visit needs ~1.5 MB
 
@@ -65,38 +63,34 @@ class CompressedCache:
         return len(self._items)
 
 
-def install(app: Flask, prefixes: Iterable[str], mimetypes: set[str]) -> CompressedCache:
-    """Compress GET responses under ``prefixes`` (URL paths) with a cached body. Register after flask-compress's
-    ``Compress(app)``: Flask runs after-request functions in reverse order, so this one runs first and flask-compress
-    then leaves the response alone (it skips responses that already have a Content-Encoding)."""
+def install(app: Flask, prefixes: Iterable[str], compress: Compress) -> CompressedCache:
+    """Compress GET responses under ``prefixes`` (URL paths) with a cached body, as ``compress`` (flask-compress's
+    ``Compress(app)``) would. Register after it: Flask runs after-request functions in reverse order, so this one runs
+    first and flask-compress then leaves the response alone (it skips responses that already have a
+    Content-Encoding)."""
     cache = CompressedCache()
     starts = tuple(prefixes)
-    cfg = app.config
 
-    def compress(body: bytes, encoding: str) -> bytes:
-        if encoding == "zstd":
-            return bytes(zstd.compress(body, cfg.get("COMPRESS_ZSTD_LEVEL", 3)))
-        if encoding == "br":
-            return bytes(brotli.compress(body, quality=cfg.get("COMPRESS_BR_LEVEL", 4)))
-        return gzip.compress(body, cfg.get("COMPRESS_LEVEL", 6))
+    def compressed(body: bytes, encoding: str) -> bytes:
+        return _compress_data(app, body, encoding)
 
     def after(response: Response) -> Response:
         if (
             request.method not in ("GET", "HEAD")
             or response.status_code != 200
             or not request.path.startswith(starts)
-            or response.mimetype not in mimetypes
+            or response.mimetype not in compress.compress_mimetypes_set
             or "Content-Encoding" in response.headers
         ):
             return response
-        encoding = request.accept_encodings.best_match(ENCODINGS)
+        encoding = _choose_algorithm(compress.enabled_algorithms, request.headers.get("Accept-Encoding", ""))
         if encoding is None:
             return response
         response.direct_passthrough = False  # a file response: read it (flask-compress does the same)
         body = response.get_data()
-        if len(body) < cfg.get("COMPRESS_MIN_SIZE", 500):
+        if len(body) < app.config["COMPRESS_MIN_SIZE"]:
             return response
-        response.set_data(cache.get(encoding, body, compress))
+        response.set_data(cache.get(encoding, body, compressed))
         response.headers["Content-Encoding"] = encoding
         response.vary.add("Accept-Encoding")
         etag, weak = response.get_etag()
