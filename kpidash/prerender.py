@@ -19,7 +19,6 @@ lets the requests through to the server, which answers as before.
 
 from __future__ import annotations
 
-import json
 import logging
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -30,7 +29,9 @@ from typing import Any
 import dash
 from dash import _pages as dash_pages
 from dash import dcc, html
+from dash._utils import to_json
 from dash.dash import _ID_CONTENT, _ID_DUMMY, _ID_LOCATION, _ID_STORE
+from dash.development.base_component import Component
 from flask import has_request_context, request
 
 log = logging.getLogger(__name__)
@@ -105,19 +106,15 @@ def script_json(text: str) -> str:
 
 
 def charts_drawn_first(node: Any) -> int:
-    """How many dcc.Graph of a serialised layout have a figure with data (drawn as soon as the page renders)."""
-    if isinstance(node, list):
+    """How many dcc.Graph in a layout (a component, or a list of them) have a figure with data: drawn as soon as the
+    page renders. Graphs are found through ``children``, where the app's layouts put them."""
+    if isinstance(node, (list, tuple)):
         return sum(charts_drawn_first(child) for child in node)
-    if not isinstance(node, dict):
-        return 0
-    props = node.get("props")
-    if not isinstance(props, dict):
-        return sum(charts_drawn_first(v) for v in node.values())
-    own = 0
-    if node.get("type") == "Graph" and node.get("namespace") == "dash_core_components":
-        figure = props.get("figure")
-        own = 1 if isinstance(figure, dict) and figure.get("data") else 0
-    return own + sum(charts_drawn_first(v) for k, v in props.items() if k != "figure")
+    if isinstance(node, dcc.Graph):
+        figure = getattr(node, "figure", None)
+        data = figure.get("data") if isinstance(figure, dict) else getattr(figure, "data", None)
+        return 1 if data else 0
+    return charts_drawn_first(getattr(node, "children", None)) if isinstance(node, Component) else 0
 
 
 def boot_elements(app: dash.Dash, page_url: str) -> str:
@@ -129,14 +126,15 @@ def boot_elements(app: dash.Dash, page_url: str) -> str:
         return ""
     try:
         with _building_for(page_url):
-            layout = app.serve_layout().get_data(as_text=True)
+            tree = app.get_layout()
+        layout = to_json(tree)  # what Dash's serve_layout sends for that tree
         dependencies = app.dependencies().get_data(as_text=True)
     except Exception:  # the _dash-layout request will fail the same way, and Dash shows it as it does
         log.warning("could not embed the layout of %r", page_url[:200], exc_info=True)
         return ""
     return (
         f'<script type="application/json" id="{BOOT_LAYOUT_ID}" data-page="{escape(page_url)}"'
-        f' data-charts="{charts_drawn_first(json.loads(layout))}">'
+        f' data-charts="{charts_drawn_first(tree)}">'
         f"{script_json(layout)}</script>"
         f'<script type="application/json" id="{BOOT_DEPENDENCIES_ID}">{script_json(dependencies)}</script>'
     )
