@@ -18,16 +18,17 @@ from flask.typing import ResponseReturnValue
 from flask_compress import Compress
 
 import kpidash
-from kpidash import components, ids, prerender, security, static_compression
-from kpidash.a11y import aria
-from kpidash.api import api
-from kpidash.db import WarehouseMissing
-from kpidash.figures import GEOJSON_URL as PREFECTURES_GEOJSON
-from kpidash.figures_map import EMPTY_TOPOLOGY, TOPOJSON_NAME
-from kpidash.figures_muni import GEOJSON_URL as MUNICIPALITIES_GEOJSON
-from kpidash.geo import geo
+from kpidash.api.routes import api
+from kpidash.data.connection import WarehouseMissing
+from kpidash.figures.charts import GEOJSON_URL as PREFECTURES_GEOJSON
+from kpidash.figures.maps import EMPTY_TOPOLOGY, TOPOJSON_NAME
+from kpidash.figures.municipal import GEOJSON_URL as MUNICIPALITIES_GEOJSON
 from kpidash.kpi_schema import KpiDefsError
-from kpidash.service import validate_startup
+from kpidash.service.kpis import validate_startup
+from kpidash.views import components, ids
+from kpidash.views.a11y import aria
+from kpidash.web import prerender, security, static_compression
+from kpidash.web.geo import geo
 
 # Dash's own index wraps its scripts in a <footer>: that would be a second, empty contentinfo landmark.
 INDEX = """<!DOCTYPE html>
@@ -301,7 +302,7 @@ def create_app() -> Dash:
     # gzip/brotli/zstd: Dash's JavaScript is ~6 MB uncompressed; the prefecture boundaries (GeoJSON) 1.3 MB.
     compress = Compress(app.server)
     compress.compress_mimetypes_set.add("application/geo+json")  # not in flask-compress's default list
-    # Static files: compressed once per content (after Compress: runs before it), see kpidash/static_compression.py.
+    # Static files: compressed once per content (after Compress: runs before it), see kpidash/web/static_compression.py.
     prefix = app.config.routes_pathname_prefix
     static_compression.install(
         app.server,
@@ -319,7 +320,7 @@ def create_app() -> Dash:
     _install_page_scripts(app, plotly_url, regenerator_url)
 
     def shell() -> html.Div:
-        """The shell around every page; Dash calls this for each ``_dash-layout`` request (see kpidash/prerender.py)."""
+        """The shell around every page; Dash calls this for each ``_dash-layout`` request (see kpidash/web/prerender.py)."""
         return _shell(prerender.page_container(prerender.requested_page()))
 
     app.layout = shell

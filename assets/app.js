@@ -13,7 +13,7 @@
 })();
 
 // Dash's first two requests, for the layout and for the callback list, answered from the index page: the server puts
-// both in it as JSON (kpidash/prerender.py), the layout built for this address. Each is used once; if it is missing or
+// both in it as JSON (kpidash/web/prerender.py), the layout built for this address. Each is used once; if it is missing or
 // was built for another address, the request goes to the server, with the page's address on the layout request (the
 // server then sends the page's content with the layout instead of one routing round trip later). Any other request
 // passes through unchanged.

@@ -43,7 +43,7 @@ from bench.views import API_CALLS, CALLBACKS, INTERACTION_PARTS, NAVIGATIONS
 REPO = Path(__file__).resolve().parent.parent
 PAYLOADS = REPO / "bench" / "payloads"
 RESULTS = REPO / "bench" / "results"
-# Views memoised by kpidash.memo (the municipality view keeps its own data caches): measured again with it off.
+# Views memoised by kpidash.data.cache (the municipality view keeps its own data caches): measured again with it off.
 UNCACHED_VIEWS = ("compare_map", "compare_bar", "compare_table", "trends")
 GEOMETRY_MARKERS = (b'"coordinates"', b'"FeatureCollection"', b'"MultiPolygon"')
 

@@ -140,7 +140,7 @@ def _finish_marts(con: duckdb.DuckDBPyConnection) -> None:
 
 def build_derived(con: duckdb.DuckDBPyConnection, kpi_defs_path: Path | None) -> None:
     """Materialise derived series declared in kpi_defs.yaml (e.g. productivity_nominal_h30)."""
-    from kpidash import derived  # the KPI engine owns the formulas; the ETL only stores its results
+    from etl import derived  # the KPI engine owns the formulas; the ETL only stores its results
 
     derived.materialise(con, kpi_defs_path)
     _finish_marts(con)

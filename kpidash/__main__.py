@@ -7,7 +7,7 @@ import json
 import sys
 
 from kpidash import config
-from kpidash.db import WarehouseMissing
+from kpidash.data.connection import WarehouseMissing
 from kpidash.formatting import format_number
 from kpidash.kpi_schema import KpiDefsError, json_schema
 
@@ -15,8 +15,8 @@ SCHEMA_PATH = config.ROOT / "schemas" / "kpi_defs.schema.json"
 
 
 def _kpi_status(as_json: bool) -> int:
-    from kpidash.api import public_kpi
-    from kpidash.service import kpis, validate_startup
+    from kpidash.api.routes import public_kpi
+    from kpidash.service.kpis import kpis, validate_startup
 
     validate_startup()
     rows = [public_kpi(k) for k in kpis()]
@@ -65,7 +65,7 @@ def _survey_load(src: str) -> int:
     import os
     from pathlib import Path
 
-    from kpidash.survey import SurveyError, parse_survey
+    from kpidash.data.survey import SurveyError, parse_survey
 
     path = Path(src)
     try:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from kpidash import views
+from kpidash.views import overview as views
 
 dash.register_page(__name__, path="/about", title="データと出典 | 地域未来 KPI ダッシュボード", name="データと出典")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, clientside_callback
 
-from kpidash import controls, ids, views_explore
+from kpidash.views import controls, ids
+from kpidash.views import explore as views_explore
 
 dash.register_page(__name__, path="/compare", title="都道府県を比べる | 地域未来 KPI ダッシュボード", name="比べる")
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from kpidash import controls, views_explore
+from kpidash.views import controls
+from kpidash.views import explore as views_explore
 
 dash.register_page(
     __name__, path_template="/indicator/<indicator_id>", title="指標 | 地域未来 KPI ダッシュボード", name="指標"

@@ -5,7 +5,9 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, clientside_callback
 
-from kpidash import controls, ids, views_explore, views_muni
+from kpidash.views import controls, ids
+from kpidash.views import explore as views_explore
+from kpidash.views import municipal as views_muni
 
 dash.register_page(
     __name__, path="/municipalities", title="市区町村を比べる | 地域未来 KPI ダッシュボード", name="市区町村"

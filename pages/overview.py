@@ -5,7 +5,8 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from kpidash import service, views
+from kpidash.service import kpis as service
+from kpidash.views import overview as views
 
 dash.register_page(__name__, path="/", title="概要 | 地域未来 KPI ダッシュボード", name="概要")
 

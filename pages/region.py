@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dash
 
-from kpidash import controls
+from kpidash.views import controls
 
 dash.register_page(
     __name__,

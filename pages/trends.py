@@ -5,7 +5,8 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, clientside_callback
 
-from kpidash import controls, ids, views_explore
+from kpidash.views import controls, ids
+from kpidash.views import explore as views_explore
 
 dash.register_page(__name__, path="/trends", title="推移を見る | 地域未来 KPI ダッシュボード", name="推移")
 

@@ -22,8 +22,8 @@ RAW = REPO / "data" / "raw"
 def _release_shared_connections():
     """The query layer keeps a connection open per file and memoised views: release both around each test (tests
     write to files and monkeypatch the query layer)."""
-    from kpidash.db import close_all
-    from kpidash.memo import clear_all
+    from kpidash.data.cache import clear_all
+    from kpidash.data.connection import close_all
 
     close_all()
     clear_all()
@@ -34,7 +34,7 @@ def _release_shared_connections():
 
 def open_readonly(path: Path) -> duckdb.DuckDBPyConnection:
     """An independent read-only connection with the app's configuration (DuckDB refuses mixed configurations)."""
-    from kpidash.db import READ_CONFIG
+    from kpidash.data.connection import READ_CONFIG
 
     return duckdb.connect(str(path), read_only=True, config=dict(READ_CONFIG))
 
@@ -60,7 +60,7 @@ def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 @pytest.fixture()
 def wh(warehouse_path: Path):
-    from kpidash.db import READ_CONFIG
+    from kpidash.data.connection import READ_CONFIG
 
     con = duckdb.connect(str(warehouse_path), read_only=True, config=dict(READ_CONFIG))
     yield con
@@ -79,7 +79,7 @@ def client(use_warehouse: Path):  # type: ignore[no-untyped-def]
     """A Flask test client of the /api/v1 blueprint alone, on the session warehouse."""
     from flask import Flask
 
-    from kpidash.api import api
+    from kpidash.api.routes import api
 
     app = Flask(__name__)
     app.register_blueprint(api)

@@ -1,5 +1,5 @@
 """A first visit draws the chart from the index page alone: the page's layout and Dash's callback list come embedded
-in it (kpidash/prerender.py, assets/app.js), with the page's content in the layout and the first view with the page's
+in it (kpidash/web/prerender.py, assets/app.js), with the page's content in the layout and the first view with the page's
 layout (controls.compare_layout / trends_layout), so neither a layout nor a callback request is needed before the chart
 is drawn; the controls are drawn after the chart and still work, and so does moving between pages inside the app
 (where Dash's routing callback brings the page)."""

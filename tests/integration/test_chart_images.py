@@ -311,7 +311,7 @@ def test_parameter_errors_name_the_parameter(client, fmt, query, status, paramet
 
 
 def test_broken_browser_gives_503_json(client, monkeypatch, tmp_path):
-    from kpidash import chart_images
+    from kpidash.api import chart_images
 
     not_executable = tmp_path / "chromium"
     not_executable.write_text("#!/bin/sh\nexit 0\n")
@@ -338,7 +338,7 @@ def test_broken_browser_gives_503_json(client, monkeypatch, tmp_path):
 
 
 def test_missing_browser_gives_503_json(client, monkeypatch, tmp_path):
-    from kpidash import chart_images
+    from kpidash.api import chart_images
 
     chart_images.shutdown()
     monkeypatch.setenv("BROWSER_PATH", str(tmp_path / "no-such-chromium"))
@@ -392,7 +392,7 @@ def _wait_gone(pids: set[int], seconds: float = 15) -> set[int]:
 
 
 def test_shutdown_ends_every_chromium_process(client):
-    from kpidash import chart_images
+    from kpidash.api import chart_images
 
     assert client.get("/api/v1/chart.svg?page=trends&indicator=gdp_nominal").status_code == 200
     launcher = chart_images.browser_pid()
@@ -406,7 +406,7 @@ def test_shutdown_ends_every_chromium_process(client):
 
 
 def test_a_chromium_that_died_is_started_again(client):
-    from kpidash import chart_images
+    from kpidash.api import chart_images
 
     assert client.get("/api/v1/chart.svg?page=trends&indicator=gdp_nominal").status_code == 200
     launcher = chart_images.browser_pid()
@@ -423,8 +423,8 @@ def test_a_chromium_that_died_is_started_again(client):
 CHILD = """
 import os, sys
 from flask import Flask
-from kpidash import chart_images
-from kpidash.api import api
+from kpidash.api import chart_images
+from kpidash.api.routes import api
 app = Flask(__name__)
 app.register_blueprint(api)
 r = app.test_client().get("/api/v1/chart.png?page=trends&indicator=gdp_nominal")

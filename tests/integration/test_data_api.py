@@ -113,7 +113,7 @@ def test_limits_named_in_400(client, endpoint, warehouse_path, monkeypatch):
     assert r.get_json()["parameter"] == "indicators" and r.get_json()["limit"] == 20 and "20" in r.get_json()["error"]
 
     # the row limit: lowered here, because no 20 real indicators reach 200,000 rows in this warehouse
-    from kpidash import api as api_module
+    from kpidash.api import routes as api_module
 
     n = int(
         _wh_df(warehouse_path, "SELECT count(*) AS n FROM marts.observations WHERE indicator_id = 'pop_all_total'")[
@@ -327,7 +327,7 @@ def test_existing_kpis_unchanged(client):
 
 
 def test_openapi_describes_every_route(client):
-    from kpidash.api import api
+    from kpidash.api.routes import api
 
     r = client.get("/api/v1/openapi.json")
     assert r.status_code == 200
@@ -591,7 +591,7 @@ def _count(path, ids: list[str], regions: list[str] | None = None) -> int:
 @pytest.mark.parametrize("endpoint", DATA_ENDPOINTS)
 def test_row_limit_boundary(client, endpoint, warehouse_path, monkeypatch):
     """Exactly at the limit is answered; one row over is refused with the exact number of rows selected."""
-    from kpidash import api as api_module
+    from kpidash.api import routes as api_module
 
     monkeypatch.setenv("KPIDASH_VIEW_CACHE", "0")  # a memoised body would be answered whatever the limit is now
     ids, regions = ["gdp_nominal", "pop_all_total"], ["TKY", "NTK", "13", "27"]
@@ -613,7 +613,7 @@ def test_row_limit_boundary(client, endpoint, warehouse_path, monkeypatch):
 
 
 def test_row_limit_zero_still_answers_an_empty_selection(client, warehouse_path, monkeypatch):
-    from kpidash import api as api_module
+    from kpidash.api import routes as api_module
 
     monkeypatch.setenv("KPIDASH_VIEW_CACHE", "0")
     assert _count(warehouse_path, ["lfs_unemployment_rate"], ["TKY"]) == 0
@@ -627,7 +627,7 @@ def test_data_json_rows_when_the_catalogue_lags_the_rows(client, warehouse_path,
     indicator the cached catalogue lacks is still returned, named and ordered, as the warehouse has it."""
     import dataclasses
 
-    from kpidash import exports
+    from kpidash.api import exports
 
     real = exports._index()
     lagging = dataclasses.replace(real, regions={k: v for k, v in real.regions.items() if k not in ("13", "NTK")})

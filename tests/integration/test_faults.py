@@ -25,8 +25,12 @@ import pytest
 import etl.__main__ as etl_cli
 import etl.pipeline
 from etl.errors import EtlError
-from kpidash import config, db, kpi, security, service
+from kpidash import config
+from kpidash.analysis import kpi
+from kpidash.data import connection as db
 from kpidash.kpi_schema import load_kpi_defs
+from kpidash.service import kpis as service
+from kpidash.web import security
 
 pytestmark = pytest.mark.integration
 

@@ -4,7 +4,7 @@ Two levels:
 - HTTP: ``GET <page path>?<fuzzed query>`` through Flask's test client never answers 5xx;
 - the page itself: each page module's own ``layout(**params)`` — what Dash calls with the query parameters and path
   variables of the URL — returns a serialisable component for any string (or repeated-key list) it is given. The
-  module's function is called, not the registry entry, which kpidash.security wraps with an error page: a page must
+  module's function is called, not the registry entry, which kpidash.web.security wraps with an error page: a page must
   validate its parameters, not rely on that safety net.
 
 The page list is read from ``dash.page_registry`` after importing app.py, so new pages are fuzzed automatically.
@@ -99,7 +99,8 @@ def site(warehouse_path: Path) -> Iterator[Site]:
     with pytest.MonkeyPatch.context() as mp:
         mp.setenv("KPI_WAREHOUSE", str(warehouse_path))
         import app as app_module
-        from kpidash import queries, service
+        from kpidash.data import queries
+        from kpidash.service import kpis as service
 
         pages = {}
         for entry in dash.page_registry.values():
@@ -196,7 +197,7 @@ def test_fuzz_page_urls_never_5xx(site: Site, data: st.DataObject) -> None:
         assert resp.headers["Content-Type"].startswith("text/html")
     finally:
         resp.close()
-    # The same address as the browser adds it to its request for the layout (kpidash/prerender.py): the shell comes
+    # The same address as the browser adds it to its request for the layout (kpidash/web/prerender.py): the shell comes
     # back as JSON, with the page in it or (on any failure) empty for the routing callback — never a 5xx.
     resp = site.client.get("/_dash-layout?" + urllib.parse.urlencode({"page": url}))
     try:

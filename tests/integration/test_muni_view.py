@@ -61,7 +61,7 @@ def raw_pref(code: str) -> str:
 
 @pytest.fixture()
 def vm(use_warehouse: Path):
-    from kpidash import views_muni
+    from kpidash.views import municipal as views_muni
 
     return views_muni
 

@@ -1,4 +1,4 @@
-"""The page in the first ``_dash-layout`` response (kpidash/prerender.py) is exactly what Dash's own routing callback
+"""The page in the first ``_dash-layout`` response (kpidash/web/prerender.py) is exactly what Dash's own routing callback
 would have put there one round trip later, and anything it cannot route leaves the container empty, as Dash does."""
 
 from __future__ import annotations
@@ -181,7 +181,7 @@ def test_the_index_page_says_how_many_charts_its_first_view_draws(client: Any, p
 
 
 def test_markup_in_the_data_cannot_end_the_embedded_json() -> None:
-    from kpidash.prerender import script_json
+    from kpidash.web.prerender import script_json
 
     text = json.dumps({"title": "</script><script>alert(1)</script><!-- & -->", "n": [1, 2]})
     safe = script_json(text)

@@ -112,7 +112,7 @@ CRAFTED_OBSERVATIONS = [  # indicator_id, region_code, period, value, source_id,
 def crafted_client(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
     from flask import Flask
 
-    from kpidash.api import api
+    from kpidash.api.routes import api
 
     path = tmp_path / "warehouse.duckdb"
     con = duckdb.connect(str(path))

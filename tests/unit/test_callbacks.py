@@ -122,7 +122,8 @@ def test_every_page_layout_builds(pages_loaded):
 def test_kpi3_breakdown_matches_the_raw_register(use_warehouse):
     import csv
 
-    from kpidash import kpi, service
+    from kpidash.analysis import kpi
+    from kpidash.service import kpis as service
     from tests.conftest import RAW
 
     k = service.kpi_by_id("young_women_outside_tokyo")

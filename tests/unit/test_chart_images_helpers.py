@@ -15,7 +15,8 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from kpidash import chart_images, downloads
+from kpidash.api import chart_images
+from kpidash.views import downloads
 from tests.conftest import REPO
 
 PREF_GEOJSON = REPO / "data" / "derived" / "geo" / "japan_prefectures_simplified.geojson"  # what /geo/ serves

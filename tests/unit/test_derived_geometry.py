@@ -17,7 +17,7 @@ from typing import Any
 import pytest
 import yaml
 
-from kpidash import geo
+from kpidash.web import geo
 
 REPO = Path(__file__).resolve().parents[2]
 RAW = REPO / "data" / "raw" / "geo" / "japan_prefectures_dataofjapan.geojson"
@@ -182,7 +182,7 @@ def test_neighbours_still_share_their_borders() -> None:
 
 
 def test_prefecture_extents_kept() -> None:
-    """The map zooms to the bounding box of a prefecture's municipalities (kpidash/figures_muni.py reads them from
+    """The map zooms to the bounding box of a prefecture's municipalities (kpidash/figures/municipal.py reads them from
     the served file): each side within 1 % of the raw box's span (about 4 px of the zoomed map), so a simplification
     that clips peninsulas or islands shows up here."""
 

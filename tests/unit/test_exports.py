@@ -20,7 +20,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from kpidash import exports
+from kpidash.api import exports
 
 DANGEROUS = ["=1+1", "+81 3", "-x", "@SUM(A1:A9)", "\tHYPERLINK", "\rcmd", "=cmd|' /C calc'!A0"]
 SAFE = ["東京圏", "a=b", "1-2", " =leading space", "m²", "総人口（住民基本台帳）"]

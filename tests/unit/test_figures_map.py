@@ -1,4 +1,4 @@
-"""The prefecture map (kpidash/figures_map.py): a geo ``choropleth`` (SVG) with the boundaries by URL, checked against
+"""The prefecture map (kpidash/figures/maps.py): a geo ``choropleth`` (SVG) with the boundaries by URL, checked against
 the warehouse (read here with SQL) and the boundary file (read here with json)."""
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def _trace(fig: dict) -> dict:
 
 
 def test_map_is_a_geo_choropleth_of_the_47_prefectures(gdp):
-    from kpidash.figures_map import prefecture_choropleth
+    from kpidash.figures.maps import prefecture_choropleth
 
     fig = prefecture_choropleth(gdp, "title", "百万円", [], "ja")
     tr = _trace(fig)
@@ -76,7 +76,7 @@ def test_map_is_a_geo_choropleth_of_the_47_prefectures(gdp):
 
 
 def test_english_names_and_highlight_outlines_drawn_last(gdp):
-    from kpidash.figures_map import prefecture_choropleth
+    from kpidash.figures.maps import prefecture_choropleth
 
     tr = _trace(prefecture_choropleth(gdp, "t", "u", ["27", "13"], "en"))
     bounds = _boundaries()
@@ -94,7 +94,7 @@ def test_english_names_and_highlight_outlines_drawn_last(gdp):
 
 
 def test_a_gap_stays_a_gap_and_the_figure_is_strict_json(gdp):
-    from kpidash.figures_map import prefecture_choropleth
+    from kpidash.figures.maps import prefecture_choropleth
 
     with_gap = gdp.copy()
     with_gap.loc[with_gap["region_code"] == "05", "value"] = float("nan")
@@ -108,7 +108,7 @@ def test_a_gap_stays_a_gap_and_the_figure_is_strict_json(gdp):
 def test_figures_choropleth_is_the_plain_dict_and_valid(gdp):
     import plotly.graph_objects as go
 
-    from kpidash import figures
+    from kpidash.figures import charts as figures
 
     fig = figures.choropleth(gdp, "title", "百万円", ["13"], "ja")
     assert isinstance(fig, dict)  # no graph_objects validation per callback
@@ -120,7 +120,7 @@ def test_the_shell_registers_the_base_map_that_plotly_js_would_fetch(gdp, use_wa
     """plotly.js fetches `<scope>_<resolution>m.json` for any geo subplot (topojson_utils.getTopojsonName: the scope
     with spaces as dashes); the app ships an empty topology under that name."""
     import app as app_module
-    from kpidash.figures_map import prefecture_choropleth
+    from kpidash.figures.maps import prefecture_choropleth
 
     geo = prefecture_choropleth(gdp, "t", "u", [], "ja")["layout"]["geo"]
     name = f"{geo['scope'].replace(' ', '-')}_{geo['resolution']}m"

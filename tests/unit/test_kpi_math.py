@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from kpidash import config
-from kpidash.kpi import age_groups, growth_gap_series, share_outside
+from kpidash.analysis.kpi import age_groups, growth_gap_series, share_outside
 
 TOKYO_AREA = {"11", "12", "13", "14"}
 PREFS = [f"{i:02d}" for i in range(1, 48)]
@@ -123,7 +123,7 @@ def test_aggregate_ratio_is_sum_over_sum(wh) -> None:  # type: ignore[no-untyped
 def test_peer_median_matches_pandas_and_skips_gaps() -> None:
     import math
 
-    from kpidash.compute import peer_median
+    from kpidash.analysis.explore import peer_median
 
     cross = pd.DataFrame({"region_code": ["01", "02", "03", "04", "13"], "value": [5.0, float("nan"), 1.0, 2.5, 100.0]})
     for peers in (["01", "02", "03"], ["01", "03", "04", "13"], ["13"], ["02", "03", "99"]):

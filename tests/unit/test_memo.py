@@ -1,4 +1,4 @@
-"""kpidash.memo: a memoised view is recomputed when the warehouse file is swapped, and only then."""
+"""kpidash.data.cache: a memoised view is recomputed when the warehouse file is swapped, and only then."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from kpidash import memo
+from kpidash.data import cache as memo
 
 
 @pytest.fixture()

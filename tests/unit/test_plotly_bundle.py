@@ -126,7 +126,7 @@ def test_every_trace_type_the_app_draws_is_in_the_partial_bundle():
     prov = json.loads((VENDOR / "provenance.json").read_text(encoding="utf-8"))
     found = _trace_types_in_code()
     assert found, "no figure code found"
-    assert "kpidash/figures.py" in found and "kpidash/figures_map.py" in found
+    assert "kpidash/figures/charts.py" in found and "kpidash/figures/maps.py" in found
     outside = {f: sorted(t - set(prov["traces"])) for f, t in found.items() if t - set(prov["traces"])}
     assert outside == {}, f"trace types not in the partial plotly.js bundle: {outside}"
 
@@ -155,7 +155,7 @@ def test_no_figure_uses_what_the_bundle_leaves_out():
     code = _figure_code()
     # Chart images are drawn by kaleido with the plotly Python package's full plotly.js, not by the pages' bundle
     # (the PNG export wraps the chart's SVG in a layout image).
-    del code["kpidash/chart_images.py"]
+    del code["kpidash/api/chart_images.py"]
     uses: dict[str, list[str]] = {}
     for path, text in code.items():
         found = [c for c in prov["omitted_components"] if re.search(rf"[\"']{c}[\"']\s*:|\b{c}\s*=", text)]
@@ -169,5 +169,5 @@ def test_no_figure_uses_what_the_bundle_leaves_out():
     assert uses == {}, f"figures use what the partial plotly.js bundle leaves out: {uses}"
     # The scan sees the maps' projection (so a new one outside d3-geo would be caught).
     assert re.search(
-        r"[\"']projection[\"']\s*:\s*\{\s*[\"']type[\"']\s*:\s*[\"']mercator", code["kpidash/figures_map.py"]
+        r"[\"']projection[\"']\s*:\s*\{\s*[\"']type[\"']\s*:\s*[\"']mercator", code["kpidash/figures/maps.py"]
     )

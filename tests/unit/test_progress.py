@@ -1,4 +1,4 @@
-"""Progress engine (kpidash.progress): hand-computed trends, intervals, ratios and every status branch of assess().
+"""Progress engine (kpidash.analysis.progress): hand-computed trends, intervals, ratios and every status branch of assess().
 
 All expected numbers are worked out by hand in the comments next to them; none is copied from the code's output.
 """
@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from kpidash.progress import (
+from kpidash.analysis.progress import (
     STATUS_LABELS,
     STATUSES,
     Assessment,

@@ -29,8 +29,8 @@ import duckdb
 import pytest
 from plotly.io.json import to_json_plotly
 
-from kpidash import security
-from kpidash.db import WarehouseMissing
+from kpidash.data.connection import WarehouseMissing
+from kpidash.web import security
 
 pytestmark = pytest.mark.integration  # reads the real warehouse built by the session fixture
 
@@ -213,7 +213,7 @@ def test_unexpected_error_on_a_page_route_is_a_japanese_503_without_traceback(
 
 
 def test_unexpected_error_in_the_api_is_json_503(client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
-    from kpidash import service
+    from kpidash.service import kpis as service
 
     def boom() -> list[dict[str, Any]]:
         raise duckdb.IOException("disk gone")
@@ -235,7 +235,7 @@ def test_a_failing_page_layout_renders_the_japanese_error_instead(
     """Dash calls the registry's layout: a failure there shows a plain message, the module's own layout still raises."""
     page = next(p for p in dash.page_registry.values() if p["path"] == "/about")
     module = sys.modules[page["module"]]
-    from kpidash import views
+    from kpidash.views import overview as views
 
     def boom(*_: Any, **__: Any) -> Any:
         raise RuntimeError("secret internal detail")
@@ -281,7 +281,7 @@ def test_request_body_is_limited(client: Any) -> None:
     ],
 )
 def test_query_layer_connection_is_read_only(use_warehouse: Path, statement: str) -> None:
-    from kpidash.db import connect
+    from kpidash.data.connection import connect
 
     before = hashlib.sha256(use_warehouse.read_bytes()).hexdigest()
     with connect() as con, pytest.raises(duckdb.Error, match=r"(?i)read[- ]only"):
@@ -290,7 +290,7 @@ def test_query_layer_connection_is_read_only(use_warehouse: Path, statement: str
 
 
 def test_query_layer_connection_cannot_touch_other_files(use_warehouse: Path, tmp_path: Path) -> None:
-    from kpidash.db import connect
+    from kpidash.data.connection import connect
 
     target = tmp_path / "leak.csv"
     with connect() as con:
@@ -490,7 +490,8 @@ def test_no_request_input_reaches_sql_text(client: Any, dash_app: dash.Dash, sql
 
 def test_sql_recorder_sees_parameters_and_catches_pasted_input(use_warehouse: Path, sql_log: SqlLog) -> None:
     """Controls for the test above: a bound marker is seen as a parameter, a pasted one as SQL text."""
-    from kpidash import db, queries
+    from kpidash.data import connection as db
+    from kpidash.data import queries
 
     queries.series(HOSTILE, ["13"])
     assert sql_log.params_with(MARKER) and not sql_log.sql_with(MARKER)

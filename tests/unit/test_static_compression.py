@@ -1,4 +1,4 @@
-"""Static files compressed once per content (kpidash/static_compression.py): the bodies decompress to the files
+"""Static files compressed once per content (kpidash/web/static_compression.py): the bodies decompress to the files
 themselves, a second request compresses nothing, a changed body is compressed again, and dynamic responses are
 left to flask-compress."""
 
@@ -11,7 +11,7 @@ from typing import Any
 import brotli
 import pytest
 
-from kpidash.static_compression import EXTENSION, CompressedCache
+from kpidash.web.static_compression import EXTENSION, CompressedCache
 from tests.conftest import REPO, plotly_meta
 
 try:

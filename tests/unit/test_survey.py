@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from kpidash.survey import MAX_BYTES, SurveyError, SurveyRow, parse_survey, read_survey
+from kpidash.data.survey import MAX_BYTES, SurveyError, SurveyRow, parse_survey, read_survey
 
 HEADER = "region_code,year,share,n,ci_low,ci_high,source,note"
 GOOD = (

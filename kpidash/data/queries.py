@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pandas as pd
 
-from kpidash import config, memo
-from kpidash.db import cached_per_warehouse, query, warehouse_stamp
+from kpidash import config
+from kpidash.data import cache as memo
+from kpidash.data.connection import cached_per_warehouse, query, warehouse_stamp
 
 
 @cached_per_warehouse

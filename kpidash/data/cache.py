@@ -19,7 +19,8 @@ from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any, TypeVar
 
-from kpidash import config, db
+from kpidash import config
+from kpidash.data import connection as db
 
 F = TypeVar("F", bound=Callable[..., Any])
 

@@ -22,9 +22,12 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import Patch, dcc, html
 
-from kpidash import config, figures_muni, geo, queries
-from kpidash.a11y import aria, data_attrs
-from kpidash.views_explore import prefecture_options, t
+from kpidash import config
+from kpidash.data import queries
+from kpidash.figures import municipal as figures_muni
+from kpidash.views.a11y import aria, data_attrs
+from kpidash.views.explore import prefecture_options, t
+from kpidash.web import geo
 
 DENOMINATOR = "pop_all_total"  # 総人口 of the municipality (住民基本台帳, 日本人住民＋外国人住民)
 DEFAULT_INDICATOR = "pop_all_65plus"
@@ -34,7 +37,7 @@ BLOCK_ROWS = 50  # rows per request of the table (AG Grid cacheBlockSize)
 GRID_PAGE_ROWS = 20  # rows per page of the table
 GRID_PAGING_PX = 48  # height of its paging bar (measured in Chromium)
 
-# Component ids (page-prefixed kebab-case, like kpidash/ids.py).
+# Component ids (page-prefixed kebab-case, like kpidash/views/ids.py).
 INDICATOR = "muni-indicator"
 PREF = "muni-pref"
 MODE = "muni-mode"

@@ -8,7 +8,9 @@ from typing import Any
 
 import pandas as pd
 
-from kpidash import config, kpi, queries
+from kpidash import config
+from kpidash.analysis import kpi
+from kpidash.data import queries
 from kpidash.kpi_schema import KpiDefs, check_against_catalogue, load_kpi_defs
 
 
@@ -50,7 +52,7 @@ def catalogue() -> pd.DataFrame:
 
 def validate_startup() -> KpiDefs:
     """Refuse to start with invalid definitions or a missing warehouse; raises with a message saying why."""
-    from kpidash.security import ensure_warehouse_schema
+    from kpidash.web.security import ensure_warehouse_schema
 
     ensure_warehouse_schema(config.warehouse_path())
     defs = load_kpi_defs()

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from kpidash import config
-from kpidash.db import connect, query
+from kpidash.data.connection import connect, query
 
 MAX_INDICATORS = 20
 MAX_ROWS = 200_000

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kpidash import exports
+from kpidash.api import exports
 
 API_VERSION = "1.2.0"
 
@@ -66,7 +66,7 @@ def _query(name: str, description: str, schema: dict[str, Any], example: Any = N
 
 def _chart_parameters() -> list[dict[str, Any]]:
     """Parameters of /api/v1/chart.{png,svg}: ``page`` and the URL parameters of that page."""
-    from kpidash import chart_images  # local: chart_images sets plotly.io defaults on import
+    from kpidash.api import chart_images  # local: chart_images sets plotly.io defaults on import
 
     year = {"type": "string", "pattern": "^[0-9]{4}$"}
     codes = {"type": "string", "pattern": _REGION_PATTERN, "maxLength": 200}
@@ -167,7 +167,7 @@ def _chart_operation(fmt: str, mimetype: str) -> dict[str, Any]:
 
 
 def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str, Any]:
-    """The OpenAPI document. ``kpi_fields`` are the public KPI fields of /kpis (kept in kpidash.api)."""
+    """The OpenAPI document. ``kpi_fields`` are the public KPI fields of /kpis (kept in kpidash.api.routes)."""
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
         "info": {

@@ -7,8 +7,10 @@ from typing import Any
 import pandas as pd
 from dash import html
 
-from kpidash import components, progress, queries
-from kpidash.a11y import aria as _aria
+from kpidash.analysis import progress
+from kpidash.data import queries
+from kpidash.views import components
+from kpidash.views.a11y import aria as _aria
 
 
 def overview(kpis: list[dict[str, Any]], catalogue: pd.DataFrame, lang: str = "ja") -> html.Div:

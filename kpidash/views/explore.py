@@ -10,11 +10,17 @@ import dash_ag_grid as dag
 import pandas as pd
 from dash import dcc, html
 
-from kpidash import compute, config, figures, geo, memo, queries, service
-from kpidash.components import chart, data_table, metadata_panel, status_badge
-from kpidash.downloads import DataQuery, chunks, download_bar
-from kpidash.exports import CITATION_PREFIX, CITATION_SUFFIX
+from kpidash import config
+from kpidash.analysis import explore as compute
+from kpidash.api.exports import CITATION_PREFIX, CITATION_SUFFIX
+from kpidash.data import cache as memo
+from kpidash.data import queries
+from kpidash.figures import charts as figures
 from kpidash.formatting import format_number, period_label
+from kpidash.service import kpis as service
+from kpidash.views.components import chart, data_table, metadata_panel, status_badge
+from kpidash.views.downloads import DataQuery, chunks, download_bar
+from kpidash.web import geo
 
 AGGREGATES = [config.NATIONAL_CODE, config.TOKYO_AREA_CODE, config.OUTSIDE_TOKYO_AREA_CODE]
 MODE_LABELS = {
@@ -907,7 +913,7 @@ def kpi_body(kpi_id: str, lang: str) -> list[Any]:
             for v in k["variants"]
         ]
         parts.append(html.Section([html.H2(t("計算に使った系列", "Series used", lang)), html.Ul(items)]))
-    from kpidash.kpi import prefecture_breakdown
+    from kpidash.analysis.kpi import prefecture_breakdown
 
     bd = prefecture_breakdown(k)
     if bd is not None:

@@ -16,7 +16,9 @@ import pandas as pd
 from flask import Blueprint, Response, jsonify, request
 from werkzeug.datastructures import MultiDict
 
-from kpidash import exports, memo, openapi, service
+from kpidash.api import exports, openapi
+from kpidash.data import cache as memo
+from kpidash.service import kpis as service
 
 log = logging.getLogger(__name__)
 MEMO_MAX_BODY = 1_000_000  # characters: responses up to this size are kept for repeated requests
@@ -371,4 +373,4 @@ def _unexpected(exc: Exception) -> Any:
     return _error(503, "the data service is unavailable; see the server log", kind=type(exc).__name__)
 
 
-from kpidash import api_charts  # noqa: E402, F401  - /chart.png, /chart.svg on this blueprint
+from kpidash.api import charts as api_charts  # noqa: E402, F401  - /chart.png, /chart.svg on this blueprint

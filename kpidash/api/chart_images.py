@@ -11,7 +11,7 @@
   Chromium's DevTools pipe, on which Chromium exits by itself.
 - Offline: MathJax is a local stub file (``pio.defaults.mathjax``); geo traces get the shipped topojson if there is
   one (``pio.defaults.topojson``); a ``/geo/<name>.geojson`` URL in a figure is replaced by the GeoJSON object of
-  the file :mod:`kpidash.geo` serves (Chromium cannot fetch the app's URLs).
+  the file :mod:`kpidash.web.geo` serves (Chromium cannot fetch the app's URLs).
 - Every image carries the 出典 line in a strip under the chart (see :func:`chart_image`). Any failure of Chromium
   or kaleido raises :class:`ChartImageError` (the API answers 503).
 """
@@ -59,7 +59,7 @@ class ChartImageError(RuntimeError):
 
 def _topojson_dir() -> Path | None:
     """A shipped folder with plotly's ``world_110m.json`` (geo traces fetch it), if the app ships one."""
-    for base in (config.ROOT / "assets", Path(__file__).resolve().parent):
+    for base in (config.ROOT / "assets", Path(__file__).resolve().parent.parent):
         for hit in sorted(base.rglob("world_110m.json")) if base.is_dir() else []:
             return hit.parent
     return None
@@ -80,8 +80,8 @@ def _geojson_file(path: str, _mtime: float) -> Any:
 
 
 def geojson_for_url(url: str) -> Any | None:
-    """The GeoJSON object behind a ``/geo/<name>.geojson`` URL of :mod:`kpidash.geo` (None for any other string)."""
-    from kpidash import geo
+    """The GeoJSON object behind a ``/geo/<name>.geojson`` URL of :mod:`kpidash.web.geo` (None for any other string)."""
+    from kpidash.web import geo
 
     m = GEO_URL.match(url)
     path = geo.FILES.get(m.group(1)) if m else None

@@ -8,10 +8,11 @@ from typing import Any
 
 import pandas as pd
 
-from kpidash import config, queries
+from kpidash import config
+from kpidash.analysis.progress import STATUS_LABELS, Assessment, assess, choose_baseline
+from kpidash.data import queries
+from kpidash.data.survey import SurveyError, read_survey
 from kpidash.kpi_schema import GrowthGapMeasure, Kpi, KpiDefs, ShareMeasure, SurveyMeasure, load_kpi_defs
-from kpidash.progress import STATUS_LABELS, Assessment, assess, choose_baseline
-from kpidash.survey import SurveyError, read_survey
 
 Series = list[tuple[int, float]]
 

@@ -10,9 +10,9 @@ from urllib.parse import quote
 
 from dash import dcc, html
 
-from kpidash import memo
-from kpidash.a11y import aria as _aria
+from kpidash.data import cache as memo
 from kpidash.formatting import format_number, format_signed
+from kpidash.views.a11y import aria as _aria
 
 STATUS_ICON = {
     "achieved": "★",
@@ -155,7 +155,7 @@ def growth_text(value: float | None) -> str:
 def metadata_panel(ind: dict[str, Any], lang: str = "ja", open_: bool = False) -> html.Details:
     """Definition, unit, source, vintage, licence, caveats and the 出典 line of one indicator (built once per
     indicator, language and warehouse version; shared, not to be mutated)."""
-    from kpidash import queries  # local: components stay free of data access at import time
+    from kpidash.data import queries  # local: components stay free of data access at import time
 
     src = queries.sources()
     row = src[src["source_id"] == ind["source_id"]]

@@ -3,7 +3,7 @@
 The map is a plotly ``choropleth`` trace on a geo subplot (SVG, d3-geo), like the prefecture map: in a browser
 without a GPU (the office PCs and headless Chromium of the benchmark) it draws the 1,741 municipalities 2–3× faster
 than MapLibre's software WebGL, and every page needs only the partial plotly.js bundle. It references the boundary file
-by URL (``/geo/municipalities.geojson``, served once by kpidash/geo.py and cached by the browser); geometry is never
+by URL (``/geo/municipalities.geojson``, served once by kpidash/web/geo.py and cached by the browser); geometry is never
 embedded in a figure. Figures are plain dicts in plotly's JSON schema
 (``dcc.Graph`` takes them as they are): this view draws up to 1,741 areas per interaction, and building
 ``go.Figure`` objects validated every array again on each call.
@@ -22,10 +22,10 @@ from typing import Any
 
 import pandas as pd
 
-from kpidash.figures import FONT
-from kpidash.figures_map import GEO_RESOLUTION, GEO_SCOPE
+from kpidash.figures.charts import FONT
+from kpidash.figures.maps import GEO_RESOLUTION, GEO_SCOPE
 from kpidash.formatting import format_number
-from kpidash.geo import FILES
+from kpidash.web.geo import FILES
 
 GEOJSON_URL = "/geo/municipalities.geojson"
 FEATURE_ID_KEY = "properties.muni_code_5"

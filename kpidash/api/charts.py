@@ -3,9 +3,9 @@
 ``page`` names the page (compare, trends, region) and the other parameters are those of that page's URL, so a chart
 can be re-drawn from a permalink: the figure is built by the same functions the page uses
 (:func:`kpidash.views_explore.compare_figure`, ``trends_figure``, ``region_figure``), then drawn with the 出典 line
-by :mod:`kpidash.chart_images`. Parameters are checked strictly (the pages quietly repair a bad URL; the API says
+by :mod:`kpidash.api.chart_images`. Parameters are checked strictly (the pages quietly repair a bad URL; the API says
 what is wrong): 400 naming the parameter, 404 for an unknown indicator, region, theme or a period without data,
-503 when Chromium or kaleido is missing or fails. Imported at the bottom of :mod:`kpidash.api` (routes on its
+503 when Chromium or kaleido is missing or fails. Imported at the bottom of :mod:`kpidash.api.routes` (routes on its
 blueprint).
 """
 
@@ -19,8 +19,12 @@ from urllib.parse import quote
 from flask import Response, request
 from werkzeug.datastructures import MultiDict
 
-from kpidash import chart_images, config, exports, geo, queries, views_explore
-from kpidash.api import ID_RE, REGION_RE, YEAR_RE, ParamError, _error, _only, _short, api
+from kpidash import config
+from kpidash.api import chart_images, exports
+from kpidash.api.routes import ID_RE, REGION_RE, YEAR_RE, ParamError, _error, _only, _short, api
+from kpidash.data import queries
+from kpidash.views import explore as views_explore
+from kpidash.web import geo
 
 PAGES = ("compare", "trends", "region")
 COMMON_PARAMS = ("page", "lang", "width", "height")

@@ -20,7 +20,7 @@ from typing import Any
 
 import pandas as pd
 
-from kpidash.figures import BASE_LAYOUT, GEOJSON_URL
+from kpidash.figures.charts import BASE_LAYOUT, GEOJSON_URL
 
 FEATURE_ID_KEY = "properties.pref_code"
 HIGHLIGHT_COLOUR = "#D55E00"

@@ -81,8 +81,8 @@ def empty(message: str) -> Figure:
 
 
 def choropleth(cross: pd.DataFrame, title: str, unit: str, highlight: list[str], lang: str = "ja") -> Figure:
-    """Prefecture map: a geo ``choropleth`` (SVG), built as a plain dict in kpidash/figures_map.py."""
-    from kpidash.figures_map import prefecture_choropleth  # figures_map imports this module's constants
+    """Prefecture map: a geo ``choropleth`` (SVG), built as a plain dict in kpidash/figures/maps.py."""
+    from kpidash.figures.maps import prefecture_choropleth  # figures_map imports this module's constants
 
     return prefecture_choropleth(cross, title, unit, highlight, lang)
 

@@ -14,7 +14,7 @@ from urllib.parse import urlencode
 
 from dash import html
 
-from kpidash.a11y import aria
+from kpidash.views.a11y import aria
 
 API = "/api/v1"
 MAX_INDICATORS_PER_LINK = 20  # the data API's limit per request (kpidash.exports.MAX_INDICATORS)

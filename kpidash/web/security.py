@@ -12,7 +12,7 @@
 ``check_warehouse_schema(path)`` compares a warehouse file with the contract of docs/architecture.md and returns what
 is missing, so an older warehouse is refused with a message that says to rebuild it.
 
-``python -m kpidash.security audit`` runs pip-audit (``make audit``) and separates real findings (exit 1) from an
+``python -m kpidash.web.security audit`` runs pip-audit (``make audit``) and separates real findings (exit 1) from an
 unreachable or incomplete advisory service (a clear note, exit 0).
 """
 
@@ -36,7 +36,7 @@ from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from kpidash.config import WAREHOUSE_CONTRACT
-from kpidash.db import WarehouseMissing
+from kpidash.data.connection import WarehouseMissing
 
 log = logging.getLogger(__name__)
 
@@ -338,7 +338,7 @@ def run_audit(extra_args: list[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     if argv[:1] != ["audit"]:
-        print("usage: python -m kpidash.security audit [pip-audit options]", file=sys.stderr)
+        print("usage: python -m kpidash.web.security audit [pip-audit options]", file=sys.stderr)
         return 2
     return run_audit(argv[1:])
 

@@ -6,10 +6,13 @@ from typing import Any
 
 from dash import dcc, html
 
-from kpidash import config, ids, queries, service
-from kpidash.a11y import aria as _aria
-from kpidash.components import dropdown_labels
-from kpidash.views_explore import (
+from kpidash import config
+from kpidash.data import queries
+from kpidash.service import kpis as service
+from kpidash.views import ids
+from kpidash.views.a11y import aria as _aria
+from kpidash.views.components import dropdown_labels
+from kpidash.views.explore import (
     MODE_LABELS,
     clean_codes,
     compare_view,
@@ -231,7 +234,7 @@ def trends_layout(indicator: Any, regions: Any, mode: Any, base: Any, lang: str)
 
 
 def region_layout(code: str, theme: Any, lang: str) -> html.Div:
-    from kpidash.views_explore import region_body
+    from kpidash.views.explore import region_body
 
     parts, themes, current = region_body(code, theme if isinstance(theme, str) else None, lang)
     if themes:
