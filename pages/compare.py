@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, clientside_callback
 
+from kpidash import params
 from kpidash.views import controls, ids
 from kpidash.views import explore as views_explore
 
@@ -12,7 +13,7 @@ dash.register_page(__name__, path="/compare", title="都道府県を比べる | 
 
 
 def layout(indicator=None, period=None, mode=None, highlight=None, view=None, sort=None, lang="ja", **_):  # type: ignore[no-untyped-def]
-    return controls.compare_layout(indicator, period, mode, highlight, view, sort, controls.norm_lang(lang))
+    return controls.compare_layout(indicator, period, mode, highlight, view, sort, params.norm_lang(lang))
 
 
 @callback(
@@ -22,7 +23,7 @@ def layout(indicator=None, period=None, mode=None, highlight=None, view=None, so
     prevent_initial_call=True,
 )
 def indicator_choices(theme, search):  # type: ignore[no-untyped-def]
-    return views_explore.indicator_options(theme, controls.norm_lang(views_explore.lang_from_search(search)))
+    return views_explore.indicator_options(theme, params.norm_lang(params.lang_from_search(search)))
 
 
 @callback(
@@ -40,9 +41,7 @@ def indicator_choices(theme, search):  # type: ignore[no-untyped-def]
     prevent_initial_call=True,  # the layout holds the first view
 )
 def render(indicator, period, mode, highlight, view, sort, search):  # type: ignore[no-untyped-def]
-    return views_explore.compare_view(
-        indicator, period, mode, highlight, view, sort, views_explore.lang_from_search(search)
-    )
+    return views_explore.compare_view(indicator, period, mode, highlight, view, sort, params.lang_from_search(search))
 
 
 clientside_callback(

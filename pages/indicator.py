@@ -5,7 +5,7 @@ from __future__ import annotations
 import dash
 from dash import html
 
-from kpidash.views import controls
+from kpidash import params
 from kpidash.views import explore as views_explore
 
 dash.register_page(
@@ -14,4 +14,4 @@ dash.register_page(
 
 
 def layout(indicator_id="gdp_nominal", lang="ja", **_):  # type: ignore[no-untyped-def]
-    return html.Div(views_explore.indicator_body(str(indicator_id), controls.norm_lang(lang)), className="page")
+    return html.Div(views_explore.indicator_body(str(indicator_id), params.norm_lang(lang)), className="page")

@@ -5,8 +5,8 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, clientside_callback
 
-from kpidash.views import controls, ids
-from kpidash.views import explore as views_explore
+from kpidash import params
+from kpidash.views import ids
 from kpidash.views import municipal as views_muni
 
 dash.register_page(
@@ -15,7 +15,7 @@ dash.register_page(
 
 
 def layout(indicator=None, pref=None, mode=None, lang="ja", **_):  # type: ignore[no-untyped-def]
-    return views_muni.muni_layout(indicator, pref, mode, controls.norm_lang(lang))
+    return views_muni.muni_layout(indicator, pref, mode, params.norm_lang(lang))
 
 
 @callback(
@@ -32,7 +32,7 @@ def layout(indicator=None, pref=None, mode=None, lang="ja", **_):  # type: ignor
     prevent_initial_call=True,  # the layout holds the first view
 )
 def render(indicator, pref, mode, search, shown):  # type: ignore[no-untyped-def]
-    return views_muni.muni_render(indicator, pref, mode, views_explore.lang_from_search(search), shown)
+    return views_muni.muni_render(indicator, pref, mode, params.lang_from_search(search), shown)
 
 
 @callback(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dash
 
+from kpidash import params
 from kpidash.views import controls
 
 dash.register_page(
@@ -15,4 +16,4 @@ dash.register_page(
 
 
 def layout(region_code="13", theme=None, lang="ja", **_):  # type: ignore[no-untyped-def]
-    return controls.region_layout(str(region_code), theme, controls.norm_lang(lang))
+    return controls.region_layout(str(region_code), theme, params.norm_lang(lang))

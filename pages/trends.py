@@ -5,6 +5,7 @@ from __future__ import annotations
 import dash
 from dash import Input, Output, State, callback, clientside_callback
 
+from kpidash import params
 from kpidash.views import controls, ids
 from kpidash.views import explore as views_explore
 
@@ -12,7 +13,7 @@ dash.register_page(__name__, path="/trends", title="推移を見る | 地域未�
 
 
 def layout(indicator=None, regions=None, mode=None, base=None, lang="ja", **_):  # type: ignore[no-untyped-def]
-    return controls.trends_layout(indicator, regions, mode, base, controls.norm_lang(lang))
+    return controls.trends_layout(indicator, regions, mode, base, params.norm_lang(lang))
 
 
 @callback(
@@ -22,7 +23,7 @@ def layout(indicator=None, regions=None, mode=None, base=None, lang="ja", **_): 
     prevent_initial_call=True,
 )
 def indicator_choices(theme, search):  # type: ignore[no-untyped-def]
-    return views_explore.indicator_options(theme, controls.norm_lang(views_explore.lang_from_search(search)))
+    return views_explore.indicator_options(theme, params.norm_lang(params.lang_from_search(search)))
 
 
 @callback(
@@ -36,7 +37,7 @@ def indicator_choices(theme, search):  # type: ignore[no-untyped-def]
     prevent_initial_call=True,  # the layout holds the first view
 )
 def render(indicator, regions, mode, base, search):  # type: ignore[no-untyped-def]
-    return views_explore.trends_view(indicator, regions, mode, base, views_explore.lang_from_search(search))
+    return views_explore.trends_view(indicator, regions, mode, base, params.lang_from_search(search))
 
 
 clientside_callback(

@@ -8,26 +8,21 @@ from dash import dcc, html
 
 from kpidash import config
 from kpidash.data import queries
+from kpidash.params import clean_codes, safe_int
 from kpidash.service import kpis as service
 from kpidash.views import ids
 from kpidash.views.a11y import aria as _aria
 from kpidash.views.components import dropdown_labels
 from kpidash.views.explore import (
     MODE_LABELS,
-    clean_codes,
     compare_view,
     indicator_options,
     prefecture_options,
-    safe_int,
     t,
     theme_options,
     trends_view,
     valid_indicator,
 )
-
-
-def norm_lang(lang: Any) -> str:
-    return "en" if lang == "en" else "ja"
 
 
 def _labelled(label: str, control: Any, for_id: str, wide: bool = False) -> html.Div:

@@ -17,6 +17,7 @@ from kpidash.data import cache as memo
 from kpidash.data import queries
 from kpidash.figures import charts as figures
 from kpidash.formatting import format_number, period_label
+from kpidash.params import safe_int
 from kpidash.service import kpis as service
 from kpidash.views.components import chart, data_table, metadata_panel, status_badge
 from kpidash.views.downloads import DataQuery, chunks, download_bar
@@ -155,25 +156,6 @@ def _series_table(panel: pd.DataFrame, decimals: int, period_type: str, lang: st
         [_plabel(p, period_type, lang), *[format_number(by_line[c].get(p), decimals) for c in shown]] for p in periods
     ]
     return data_table(headers, rows, lang)
-
-
-def clean_codes(raw: str | None, allowed: set[str], limit: int = 12) -> list[str]:
-    """Comma list from a URL → known codes only, de-duplicated, bounded (bad input is dropped, never an error page)."""
-    if not raw or not isinstance(raw, str):
-        return []
-    out: list[str] = []
-    for part in raw.split(",")[:100]:
-        code = part.strip()
-        if code in allowed and code not in out:
-            out.append(code)
-    return out[:limit]
-
-
-def safe_int(raw: Any, default: int | None = None) -> int | None:
-    try:
-        return int(str(raw)) if raw not in (None, "") else default
-    except ValueError:
-        return default
 
 
 def indicator_options(theme: str | None, lang: str) -> list[dict[str, str]]:
@@ -1018,13 +1000,6 @@ def kpi_body(kpi_id: str, lang: str) -> list[Any]:
         )
     )
     return parts
-
-
-def lang_from_search(search: str | None) -> str:
-    from urllib.parse import parse_qs
-
-    q = parse_qs((search or "").lstrip("?"))
-    return "en" if q.get("lang", ["ja"])[0] == "en" else "ja"
 
 
 @memo.per_warehouse()
