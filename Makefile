@@ -68,7 +68,7 @@ test: setup lint typecheck schema-check ## set up and run every test tier (unit,
 
 .PHONY: audit
 audit: $(VENV)/.installed ## dependency audit (pip-audit on PyPI's advisory data; exit 1 only for real findings)
-	$(BIN)/python -m kpidash.web.security audit
+	$(BIN)/python -m kpidash audit
 
 bench: setup ## benchmark on the real warehouse: table + bench/results/latest.json (BENCH_SMALL=1: quick, < 60 s)
 	$(BIN)/python -m bench.run

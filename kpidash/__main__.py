@@ -1,4 +1,4 @@
-"""``python -m kpidash kpi-status [--json]`` and ``python -m kpidash schema [--check]``."""
+"""``python -m kpidash kpi-status [--json]``, ``survey-load FILE``, ``schema [--check]`` and ``audit``."""
 
 from __future__ import annotations
 
@@ -95,12 +95,18 @@ def main(argv: list[str] | None = None) -> int:
     sv.add_argument("file")
     c = sub.add_parser("schema", help="write (or --check) schemas/kpi_defs.schema.json")
     c.add_argument("--check", action="store_true")
+    au = sub.add_parser("audit", help="pip-audit this environment (exit 1 only for real findings)")
+    au.add_argument("pip_audit_args", nargs=argparse.REMAINDER, help="passed on to pip-audit")
     args = p.parse_args(argv)
     try:
         if args.cmd == "kpi-status":
             return _kpi_status(args.json)
         if args.cmd == "survey-load":
             return _survey_load(args.file)
+        if args.cmd == "audit":
+            from kpidash.audit import run_audit
+
+            return run_audit(args.pip_audit_args)
         return _schema(args.check)
     except (KpiDefsError, WarehouseMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)

@@ -1,20 +1,76 @@
-"""KPI engine: compute each KPI of kpi_defs.yaml on the warehouse, with baseline, target and progress status."""
+"""KPI engine: each KPI of kpi_defs.yaml from its input series, with baseline, target and progress status.
+
+Pure: the series come through a :class:`KpiInputs` (the service layer's implementation reads the warehouse and the
+survey files; :class:`FrameInputs` holds frames in memory), so the engine runs on any frames.
+"""
 
 from __future__ import annotations
 
-from dataclasses import asdict
-from pathlib import Path
-from typing import Any
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from typing import Any, Protocol
 
 import pandas as pd
 
 from kpidash import config
 from kpidash.analysis.progress import STATUS_LABELS, Assessment, assess, choose_baseline
-from kpidash.data import queries
-from kpidash.data.survey import SurveyError, read_survey
-from kpidash.kpi_schema import GrowthGapMeasure, Kpi, KpiDefs, ShareMeasure, SurveyMeasure, load_kpi_defs
+from kpidash.kpi_schema import GrowthGapMeasure, Kpi, KpiDefs, ShareMeasure, SurveyMeasure
 
 Series = list[tuple[int, float]]
+
+
+@dataclass(frozen=True)
+class SurveyInput:
+    """The survey file of a survey measure: its rows (objects with region_code, year, share, n…), or why none."""
+
+    rows: Sequence[Any] = ()
+    error: str | None = None
+    loaded: bool = False
+
+
+class KpiInputs(Protocol):
+    """What the engine reads: indicator series, prefecture frames of the population register, survey files."""
+
+    available: set[str]
+
+    def series(self, indicator_id: str, region: str) -> Series: ...
+
+    def prefecture_values(self, indicator_id: str) -> pd.DataFrame: ...
+
+    def population_band(self, scope: str, sex: str, age_groups: list[str]) -> pd.DataFrame: ...
+
+    def survey(self, file: str) -> SurveyInput: ...
+
+
+@dataclass
+class FrameInputs:
+    """:class:`KpiInputs` over frames held in memory (long format: indicator_id, region_code, period, value)."""
+
+    observations: pd.DataFrame
+    population: pd.DataFrame = field(default_factory=pd.DataFrame)
+    surveys: dict[str, SurveyInput] = field(default_factory=dict)
+    available: set[str] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self.available = self.available or set(self.observations["indicator_id"].unique())
+
+    def series(self, indicator_id: str, region: str) -> Series:
+        o = self.observations
+        df = o[(o["indicator_id"] == indicator_id) & (o["region_code"] == region)].sort_values("period")
+        return [(int(p), float(v)) for p, v in zip(df["period"], df["value"], strict=True)]
+
+    def prefecture_values(self, indicator_id: str) -> pd.DataFrame:
+        o = self.observations
+        keep = (o["indicator_id"] == indicator_id) & o["region_code"].isin(config.PREFECTURE_CODES)
+        return o[keep][["region_code", "period", "value"]].reset_index(drop=True)
+
+    def population_band(self, scope: str, sex: str, age_groups: list[str]) -> pd.DataFrame:
+        p = self.population
+        p = p[(p["scope"] == scope) & (p["sex"] == sex) & p["age_group"].isin(age_groups)]
+        return p.groupby(["region_code", "period"], as_index=False)["value"].sum()
+
+    def survey(self, file: str) -> SurveyInput:
+        return self.surveys.get(file, SurveyInput())
 
 
 def age_groups(age_from: int, age_to: int | None) -> list[str]:
@@ -56,22 +112,15 @@ def growth_gap_series(area_vals: Series, ref_vals: Series, base: int) -> Series:
     return [(t, (a[t] / a[base] - 1) * 100 - (b[t] / b[base] - 1) * 100) for t in sorted(a) if t in b and t >= base]
 
 
-def _series(indicator_id: str, region: str, path: Path | None) -> Series:
-    df = queries.series(indicator_id, [region], path=path)
-    return [(int(p), float(v)) for p, v in zip(df["period"], df["value"], strict=True)]
-
-
-def _measure_series(measure: Any, available: set[str], path: Path | None) -> dict[str, Any]:
+def _measure_series(measure: Any, inputs: KpiInputs) -> dict[str, Any]:
     """Compute a measure's main series; returns dict(series, proxy, note, extra…)."""
     if isinstance(measure, ShareMeasure):
         if measure.age_from == 0 and measure.age_to is None:
             sx = {"total": "", "female": "_f", "male": "_m"}[measure.sex]
             ind = f"pop_{'jp' if measure.scope == 'japanese' else 'all'}{sx}_total"
-            df = queries.query_indicator_prefectures(ind, path=path)
+            df = inputs.prefecture_values(ind)
         else:
-            df = queries.population_band(
-                measure.scope, measure.sex, age_groups(measure.age_from, measure.age_to), path=path
-            )
+            df = inputs.population_band(measure.scope, measure.sex, age_groups(measure.age_from, measure.age_to))
         sh = share_outside(df, measure.area)
         return {
             "series": [(int(p), float(v)) for p, v in zip(sh["period"], sh["share"], strict=True)],
@@ -82,10 +131,10 @@ def _measure_series(measure: Any, available: set[str], path: Path | None) -> dic
     if isinstance(measure, GrowthGapMeasure):
         variants = []
         for v in measure.variants:
-            used, proxy = (v.indicator, False) if v.indicator in available else (v.proxy_indicator, True)
-            if used is None or used not in available:
+            used, proxy = (v.indicator, False) if v.indicator in inputs.available else (v.proxy_indicator, True)
+            if used is None or used not in inputs.available:
                 continue
-            area, ref = _series(used, measure.area, path), _series(used, measure.reference, path)
+            area, ref = inputs.series(used, measure.area), inputs.series(used, measure.reference)
             base = choose_baseline(
                 sorted({t for t, _ in area} & {t for t, _ in ref}), measure.growth_base.rule, measure.growth_base.year
             )
@@ -112,18 +161,18 @@ def _measure_series(measure: Any, available: set[str], path: Path | None) -> dic
             "headline": headline,
         }
     if isinstance(measure, SurveyMeasure):
-        path_csv = config.DATA_DIR / measure.file
-        try:
-            rows = read_survey(path_csv)
-        except SurveyError as exc:
-            return {"series": [], "proxy": False, "survey_error": str(exc), "survey_rows": []}
-        rows = [r for r in (rows or []) if r.region_code == measure.region]
+        survey = inputs.survey(measure.file)
+        if survey.error is not None:
+            return {"series": [], "proxy": False, "survey_error": survey.error, "survey_rows": []}
+        rows = [r for r in survey.rows if r.region_code == measure.region]
         usable = [r for r in rows if r.n >= measure.min_n]
         return {
             "series": [(r.year, r.share) for r in usable],
             "proxy": False,
             "survey_rows": [asdict(r) for r in rows],
-            "survey_loaded": path_csv.exists(),
+            "survey_loaded": survey.loaded,
+            "survey_small": bool(rows) and not usable,
+            "min_n": measure.min_n,
         }
     raise TypeError(type(measure))
 
@@ -132,8 +181,8 @@ def _point(p: tuple[int, float] | None) -> dict[str, Any] | None:
     return {"period": p[0], "value": p[1]} if p else None
 
 
-def compute_kpi(kpi: Kpi, available: set[str], path: Path | None = None) -> dict[str, Any]:
-    m = _measure_series(kpi.measure, available, path)
+def compute_kpi(kpi: Kpi, inputs: KpiInputs) -> dict[str, Any]:
+    m = _measure_series(kpi.measure, inputs)
     series: Series = m["series"]
     baseline = choose_baseline([t for t, _ in series], kpi.baseline.rule, kpi.baseline.year)
     a: Assessment = assess(
@@ -197,7 +246,7 @@ def compute_kpi(kpi: Kpi, available: set[str], path: Path | None = None) -> dict
         "required_path": [{"period": t, "value": v} for t, v in a.required_path],
         "trend_path": [{"period": t, "value": v} for t, v in a.trend_path],
         "note_ja": kpi.note_ja,
-        "context_indicators": [i for i in kpi.context_indicators if i in available],
+        "context_indicators": [i for i in kpi.context_indicators if i in inputs.available],
     }
     if "variants" in m:
         out["growth_base"] = headline["growth_base"] if headline else None
@@ -214,13 +263,13 @@ def compute_kpi(kpi: Kpi, available: set[str], path: Path | None = None) -> dict
             out["measure_band"] = (ms.scope, ms.sex, ms.age_from, ms.age_to, kpi.trend_window)
     if "survey_rows" in m:
         out["survey_rows"] = m["survey_rows"]
-    out["components"] = [_component(c, available, path) for c in kpi.components]
+    out["components"] = [_component(c, inputs) for c in kpi.components]
     return out
 
 
-def _component(c: Any, available: set[str], path: Path | None) -> dict[str, Any]:
+def _component(c: Any, inputs: KpiInputs) -> dict[str, Any]:
     if c.indicator is not None:
-        s = _series(c.indicator, c.region, path) if c.indicator in available else []
+        s = inputs.series(c.indicator, c.region) if c.indicator in inputs.available else []
         return {
             "key": c.key,
             "label_ja": c.label_ja,
@@ -229,7 +278,7 @@ def _component(c: Any, available: set[str], path: Path | None) -> dict[str, Any]
             "region": c.region,
             "series": [{"period": t, "value": v} for t, v in s],
         }
-    m = _measure_series(c.measure, available, path)
+    m = _measure_series(c.measure, inputs)
     return {
         "key": c.key,
         "label_ja": c.label_ja,
@@ -241,54 +290,54 @@ def _component(c: Any, available: set[str], path: Path | None) -> dict[str, Any]
     }
 
 
-def compute_all(defs: KpiDefs | None = None, path: Path | None = None) -> list[dict[str, Any]]:
-    defs = defs or load_kpi_defs()
-    available = queries.indicator_ids(path=path)
-    return [compute_kpi(k, available, path) for k in defs.kpis]
+def compute_all(defs: KpiDefs, inputs: KpiInputs) -> list[dict[str, Any]]:
+    return [compute_kpi(k, inputs) for k in defs.kpis]
 
 
-def prefecture_growth_vs_reference(kpi_result: dict[str, Any], path: Path | None = None) -> pd.DataFrame:
-    """KPI 1 breakdown: each prefecture's growth since the base year minus the Tokyo-area growth (points)."""
+def headline_growth(kpi_result: dict[str, Any]) -> tuple[str, int, int] | None:
+    """(indicator, base period, latest period) of a growth-gap KPI's headline variant; None for other KPIs."""
     if not kpi_result.get("variants"):
-        return pd.DataFrame(columns=["region_code", "name_ja", "period", "growth", "gap"])
+        return None
     head = next(v for v in kpi_result["variants"] if v["key"] == kpi_result["headline_variant"])
-    base = head["growth_base"]
-    latest = head["series"][-1]["period"]
-    df = queries.series(head["indicator"], [*config.PREFECTURE_CODES, config.TOKYO_AREA_CODE], path=path)
-    wide = df.pivot(index="region_code", columns="period", values="value")
+    return str(head["indicator"]), int(head["growth_base"]), int(head["series"][-1]["period"])
+
+
+def growth_vs_reference(values: pd.DataFrame, prefectures: pd.DataFrame, base: int, latest: int) -> pd.DataFrame:
+    """KPI 1 breakdown: each prefecture's growth from ``base`` to ``latest`` minus the Tokyo-area growth (points).
+
+    ``values``: region_code, period, value for the 47 prefectures and TKY; ``prefectures``: region_code, name_ja,
+    name_en."""
+    wide = values.pivot(index="region_code", columns="period", values="value")
     growth = (wide[latest] / wide[base] - 1) * 100
     ref = growth.pop(config.TOKYO_AREA_CODE)
-    regs = queries.regions("prefecture", path=path).set_index("region_code")
+    regs = prefectures.set_index("region_code")
     out = pd.DataFrame({"growth": growth, "gap": growth - ref}).join(regs[["name_ja", "name_en"]])
     out["period"] = latest
     return out.reset_index()[["region_code", "name_ja", "name_en", "period", "growth", "gap"]]
 
 
-def prefecture_breakdown(
-    kpi_result: dict[str, Any], path: Path | None = None
-) -> tuple[pd.DataFrame, str, str, str] | None:
-    """Per-prefecture view of a KPI: (frame with region_code, name_ja, name_en, level, value; titles ja/en; unit)."""
-    if kpi_result.get("variants"):
-        br = prefecture_growth_vs_reference(kpi_result, path)
-        if br.empty:
-            return None
-        fy = int(br["period"].iloc[0])
-        cross = br.rename(columns={"gap": "value"}).assign(level="prefecture")[
-            ["region_code", "name_ja", "name_en", "level", "value"]
-        ]
-        return (
-            cross,
-            f"都道府県別：{fy}年度までの伸び率－東京圏の伸び率（ポイント）",
-            f"By prefecture: growth minus Tokyo-area growth to FY{fy} (points)",
-            "pt",
-        )
-    counts = kpi_result.get("counts") or []
-    measure = kpi_result.get("measure_band")
-    if not counts or measure is None:
+Breakdown = tuple[pd.DataFrame, str, str, str]
+
+
+def growth_breakdown(gaps: pd.DataFrame) -> Breakdown | None:
+    """Per-prefecture view of a growth-gap KPI from :func:`growth_vs_reference`."""
+    if gaps.empty:
         return None
-    scope, sex, age_from, age_to, window = measure
-    df = queries.population_band(scope, sex, age_groups(age_from, age_to), path=path)
-    prefs = df[df["region_code"].isin(config.PREFECTURE_CODES)]
+    fy = int(gaps["period"].iloc[0])
+    cross = gaps.rename(columns={"gap": "value"}).assign(level="prefecture")[
+        ["region_code", "name_ja", "name_en", "level", "value"]
+    ]
+    return (
+        cross,
+        f"都道府県別：{fy}年度までの伸び率－東京圏の伸び率（ポイント）",
+        f"By prefecture: growth minus Tokyo-area growth to FY{fy} (points)",
+        "pt",
+    )
+
+
+def band_breakdown(band: pd.DataFrame, prefectures: pd.DataFrame, window: int) -> Breakdown | None:
+    """Per-prefecture change of a share KPI's population in scope over its trend window (%)."""
+    prefs = band[band["region_code"].isin(config.PREFECTURE_CODES)]
     periods = sorted(prefs["period"].unique())
     if len(periods) < 2:
         return None
@@ -296,7 +345,7 @@ def prefecture_breakdown(
     base = int(periods[max(0, len(periods) - window)])
     wide = prefs.pivot(index="region_code", columns="period", values="value")
     change = (wide[latest] / wide[base] - 1) * 100
-    regs = queries.regions("prefecture", path=path).set_index("region_code")
+    regs = prefectures.set_index("region_code")
     cross = pd.DataFrame({"value": change}).join(regs[["name_ja", "name_en"]]).reset_index()
     cross["level"] = "prefecture"
     return (

@@ -1,4 +1,4 @@
-"""HTTP hardening of the Dash/Flask server and the warehouse schema check.
+"""HTTP hardening of the Dash/Flask server.
 
 ``install(app)`` adds, on the Flask server behind the Dash app:
 
@@ -8,35 +8,20 @@
   or a Dash endpoint a JSON 503; an unknown ``/api/...`` path a JSON 404 (Dash would otherwise answer any path with
   its HTML shell and status 200);
 - a request-body limit (Dash callbacks are small JSON documents).
-
-``check_warehouse_schema(path)`` compares a warehouse file with the contract of docs/architecture.md and returns what
-is missing, so an older warehouse is refused with a message that says to rebuild it.
-
-``python -m kpidash.web.security audit`` runs pip-audit (``make audit``) and separates real findings (exit 1) from an
-unreachable or incomplete advisory service (a clear note, exit 0).
 """
 
 from __future__ import annotations
 
 import functools
-import json
 import logging
 import os
-import subprocess
-import sys
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import dash
-import duckdb
 from dash import html
 from dash.exceptions import DependencyException
 from flask import Response, jsonify, request
 from werkzeug.exceptions import HTTPException
-
-from kpidash.config import WAREHOUSE_CONTRACT
-from kpidash.data.connection import WarehouseMissing
 
 log = logging.getLogger(__name__)
 
@@ -52,8 +37,8 @@ CSP_DIRECTIVES: dict[str, list[str]] = {
     "img-src": ["'self'", "data:", "blob:"],  # plotly's modebar icons and PNG download
     "font-src": ["'self'", "data:"],
     "connect-src": ["'self'"],  # callbacks, /api, /geo/*.geojson
-    "worker-src": ["'self'", "blob:"],  # maplibre (Choroplethmap) starts its workers from blob: URLs
-    "child-src": ["'self'", "blob:"],
+    "worker-src": ["'self'"],
+    "child-src": ["'self'"],
     "object-src": ["'none'"],
     "base-uri": ["'self'"],
     "form-action": ["'self'"],
@@ -210,150 +195,4 @@ def _guarded(layout: Any, module: str) -> Any:
     return guarded
 
 
-# ------------------------------------------------------------------------------------------ warehouse schema
-
-
-class WarehouseSchemaError(WarehouseMissing):
-    """The warehouse exists but lacks a table or column of the contract (built by an older version).
-
-    A subclass of ``WarehouseMissing`` so that every caller that already refuses to start on a missing warehouse
-    (app.py, ``python -m kpidash kpi-status``) refuses an outdated one with the same clear message.
-    """
-
-
-# The contract of docs/architecture.md ("Warehouse contract"); tests/unit/test_security.py checks the two agree.
-REBUILD_HINT = "rebuild it with `make etl` (or `python -m etl build`)"
-
-
-def check_warehouse_schema(path: Path | str) -> list[str]:
-    """Problems of the warehouse at ``path`` against the contract; an empty list means it is usable.
-
-    Each problem is a sentence naming the file and the missing table or column. ``region_block_*`` in the contract
-    means at least one column with that prefix.
-    """
-    path = Path(path)
-    if not path.is_file():
-        return [f"warehouse {path} not found: run `make setup` or `python -m etl build`"]
-    try:
-        con = duckdb.connect(str(path), read_only=True, config={"enable_external_access": False})
-    except duckdb.Error as exc:
-        first = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        return [f"warehouse {path} cannot be opened as a DuckDB database ({first}); {REBUILD_HINT}"]
-    try:
-        rows = con.execute(
-            "SELECT table_schema || '.' || table_name, column_name FROM information_schema.columns "
-            "WHERE table_schema = 'marts'"
-        ).fetchall()
-    finally:
-        con.close()
-    present: dict[str, set[str]] = {}
-    for table, column in rows:
-        present.setdefault(table, set()).add(column)
-    problems: list[str] = []
-    for table, columns in WAREHOUSE_CONTRACT.items():
-        have = present.get(table)
-        if have is None:
-            problems.append(f"warehouse {path}: table {table} is missing (older schema); {REBUILD_HINT}")
-            continue
-        for col in columns:
-            ok = any(c.startswith(col[:-1]) for c in have) if col.endswith("*") else col in have
-            if not ok:
-                problems.append(f"warehouse {path}: column {table}.{col} is missing (older schema); {REBUILD_HINT}")
-    return problems
-
-
-def ensure_warehouse_schema(path: Path | str) -> None:
-    """Raise ``WarehouseSchemaError`` (a ``WarehouseMissing``) with every problem when the warehouse is unusable."""
-    problems = check_warehouse_schema(path)
-    if problems:
-        raise WarehouseSchemaError("\n".join(problems))
-
-
-# ------------------------------------------------------------------------------------------ make audit
-
-AUDIT_ARGS = ["--skip-editable", "--local", "--vulnerability-service", "pypi", "--progress-spinner", "off"]
-
-
-def summarise_audit(returncode: int, report_json: str | None, stderr: str) -> tuple[int, str]:
-    """Turn one pip-audit run into (exit code, message): 1 only for real findings.
-
-    ``report_json`` is pip-audit's ``--format json`` output (None or empty when it wrote none, e.g. the advisory
-    service was unreachable). Packages pip-audit could not look up are listed, never reported as "no findings".
-    """
-    report: dict[str, Any] | None = None
-    if report_json:
-        try:
-            report = json.loads(report_json)
-        except json.JSONDecodeError:
-            report = None
-    if report is None:
-        last = next((line.strip() for line in reversed(stderr.splitlines()) if line.strip()), "no output")
-        return 0, (
-            "audit: NOT DONE — pip-audit could not query the vulnerability service (PyPI advisory data).\n"
-            f"  cause: {last[:300]}\n"
-            "  Nothing was checked; run `make audit` again where https://pypi.org is reachable."
-        )
-    deps = report.get("dependencies", [])
-    findings = [(d["name"], d.get("version", "?"), v) for d in deps for v in d.get("vulns", [])]
-    skipped = [d for d in deps if d.get("skip_reason") and "editable" not in d["skip_reason"]]
-    audited = [d for d in deps if not d.get("skip_reason")]
-    lines = [f"audit: {len(audited)} package(s) checked against PyPI's advisory data, {len(skipped)} not checked."]
-    if skipped:
-        reasons: dict[str, list[str]] = {}
-        for d in skipped:
-            reason = str(d["skip_reason"]).split(":")[0]
-            reasons.setdefault(reason, []).append(d["name"])
-        for reason, names in reasons.items():
-            lines.append(f"  not checked ({reason}): {', '.join(names)}")
-        if not audited:
-            lines.append("  NOTE: no package could be checked, so this is NOT evidence of zero vulnerabilities.")
-    if findings:
-        lines.append(f"  {len(findings)} known vulnerability(ies):")
-        for name, version, v in findings:
-            fixes = ", ".join(v.get("fix_versions") or []) or "no fixed version yet"
-            lines.append(f"    - {name} {version}: {v.get('id')} (fixed in: {fixes})")
-        return 1, "\n".join(lines)
-    if audited:
-        lines.append(f"  no known vulnerability in the {len(audited)} package(s) checked.")
-    if returncode not in (0, 1):
-        lines.append(f"  (pip-audit exited with {returncode}: {stderr.strip()[-300:]})")
-    return 0, "\n".join(lines)
-
-
-def run_audit(extra_args: list[str] | None = None) -> int:
-    """Run pip-audit on this environment and print a summary; the return value is the exit code."""
-    with tempfile.TemporaryDirectory() as tmp:
-        out = Path(tmp) / "audit.json"
-        cmd = [sys.executable, "-m", "pip_audit", *AUDIT_ARGS, "--format", "json", "--output", str(out)]
-        try:
-            proc = subprocess.run([*cmd, *(extra_args or [])], capture_output=True, text=True, timeout=600, check=False)
-        except subprocess.TimeoutExpired:
-            print("audit: NOT DONE — pip-audit did not finish within 10 minutes (network?).", file=sys.stderr)
-            return 0
-        report = out.read_text(encoding="utf-8") if out.exists() else None
-        code, message = summarise_audit(proc.returncode, report, proc.stderr)
-    print(message, file=sys.stderr if code else sys.stdout)
-    return code
-
-
-def _main(argv: list[str]) -> int:
-    if argv[:1] != ["audit"]:
-        print("usage: python -m kpidash.web.security audit [pip-audit options]", file=sys.stderr)
-        return 2
-    return run_audit(argv[1:])
-
-
-if __name__ == "__main__":
-    sys.exit(_main(sys.argv[1:]))
-
-
-__all__ = [
-    "WAREHOUSE_CONTRACT",
-    "WarehouseSchemaError",
-    "check_warehouse_schema",
-    "content_security_policy",
-    "debug_enabled",
-    "ensure_warehouse_schema",
-    "install",
-    "summarise_audit",
-]
+__all__ = ["content_security_policy", "debug_enabled", "install"]

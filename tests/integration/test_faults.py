@@ -26,11 +26,10 @@ import etl.__main__ as etl_cli
 import etl.pipeline
 from etl.errors import EtlError
 from kpidash import config
-from kpidash.analysis import kpi
 from kpidash.data import connection as db
+from kpidash.data import schema
 from kpidash.kpi_schema import load_kpi_defs
 from kpidash.service import kpis as service
-from kpidash.web import security
 
 pytestmark = pytest.mark.integration
 
@@ -148,14 +147,14 @@ def test_sigkill_while_writing_keeps_the_old_warehouse_and_the_next_build_works(
     # Kill while the temporary DuckDB file is being written (staging, marts, checks).
     pid, leftovers = kill_when(site, log, lambda: bool(building_files(site.warehouse)))
     assert site.intact(), "the killed build damaged the previous warehouse"
-    assert security.check_warehouse_schema(site.warehouse) == []
+    assert schema.check_warehouse_schema(site.warehouse) == []
     # SIGKILL leaves the temporary file behind: this is the evidence for the stale-file test below.
     assert [p.name for p in leftovers if p.name.endswith(f".building-{pid}")], leftovers
 
     done = run(build_args(site))
     assert done.returncode == 0, done.stderr[-2000:]
     assert "Traceback" not in done.stderr
-    assert security.check_warehouse_schema(site.warehouse) == []
+    assert schema.check_warehouse_schema(site.warehouse) == []
     assert run(["-m", "etl", "check", "--warehouse", str(site.warehouse)]).returncode == 0
 
 
@@ -264,7 +263,7 @@ def older_warehouse(site: Site) -> Path:
         con.execute("ALTER TABLE marts.indicators DROP COLUMN theme")
     finally:
         con.close()
-    assert security.check_warehouse_schema(site.warehouse)
+    assert schema.check_warehouse_schema(site.warehouse)
     return site.warehouse
 
 
@@ -348,11 +347,11 @@ HOSTILE_SURVEYS = {
 def test_hostile_survey_file_is_refused_with_the_row_named(case: str, survey_dir: Path, warehouse_path: Path) -> None:
     text, expected = HOSTILE_SURVEYS[case]
     defs = load_kpi_defs()
-    reference = _without_survey(kpi.compute_all(defs, warehouse_path))
+    reference = _without_survey(service.compute_all(defs, warehouse_path))
     before = sha256(warehouse_path)
 
     survey_dir.write_text(text, encoding="utf-8")
-    results = kpi.compute_all(defs, warehouse_path)
+    results = service.compute_all(defs, warehouse_path)
     k = _by_id(results)[SURVEY_KPI]
     assert k["status"] == "no_data"
     assert k["latest"] is None and k["series"] == []
@@ -367,12 +366,12 @@ def test_good_survey_then_bad_one_current_behaviour(survey_dir: Path, warehouse_
     back to, what was shown before — the KPI says 'no data' and why. (data/survey/README.md promises the opposite.)"""
     defs = load_kpi_defs()
     survey_dir.write_text(GOOD_SURVEY, encoding="utf-8")
-    good = _by_id(kpi.compute_all(defs, warehouse_path))[SURVEY_KPI]
+    good = _by_id(service.compute_all(defs, warehouse_path))[SURVEY_KPI]
     assert good["latest"] == {"period": 2024, "value": 55.0}
     assert good["status"] != "no_data"
 
     survey_dir.write_text(GOOD_SURVEY + "00,2025,120,1500,,,x,\n", encoding="utf-8")
-    bad = _by_id(kpi.compute_all(defs, warehouse_path))[SURVEY_KPI]
+    bad = _by_id(service.compute_all(defs, warehouse_path))[SURVEY_KPI]
     assert bad["status"] == "no_data" and bad["latest"] is None
     assert "row 4, column share" in bad["reason_ja"]
 

@@ -17,7 +17,7 @@ import pytest
 import yaml
 
 from kpidash import config
-from kpidash.analysis.kpi import compute_all
+from kpidash.service.kpis import compute_all
 
 pytestmark = pytest.mark.integration
 

@@ -122,12 +122,11 @@ def test_every_page_layout_builds(pages_loaded):
 def test_kpi3_breakdown_matches_the_raw_register(use_warehouse):
     import csv
 
-    from kpidash.analysis import kpi
     from kpidash.service import kpis as service
     from tests.conftest import RAW
 
     k = service.kpi_by_id("young_women_outside_tokyo")
-    cross, title_ja, _, unit = kpi.prefecture_breakdown(k)
+    cross, title_ja, _, unit = service.prefecture_breakdown(k)
     assert unit == "%" and "2020年→2024年" in title_ja
     counts: dict[tuple[str, int], float] = {}
     with (RAW / "population_jukiban" / "pref_population_age_sex_jukiban_1995_2024.csv").open(encoding="utf-8") as fh:

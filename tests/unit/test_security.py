@@ -29,6 +29,8 @@ import duckdb
 import pytest
 from plotly.io.json import to_json_plotly
 
+from kpidash import audit, config
+from kpidash.data import schema
 from kpidash.data.connection import WarehouseMissing
 from kpidash.web import security
 
@@ -164,7 +166,7 @@ def test_csp_hashes_cover_exactly_the_inline_scripts_dash_renders(client: Any) -
 def test_content_security_policy_builder() -> None:
     csp = security.content_security_policy(["'sha256-abc='"])
     assert "script-src 'self' 'sha256-abc='" in csp
-    assert "worker-src 'self' blob:" in csp  # maplibre maps start workers from blob: URLs
+    assert "worker-src 'self';" in csp and "child-src 'self';" in csp  # no map library starts blob: workers
     assert "img-src 'self' data: blob:" in csp
     assert "'unsafe-eval'" not in csp
 
@@ -595,12 +597,12 @@ def _contract_from_docs() -> dict[str, tuple[str, ...]]:
 
 
 def test_schema_contract_matches_docs() -> None:
-    assert _contract_from_docs() == security.WAREHOUSE_CONTRACT
+    assert _contract_from_docs() == config.WAREHOUSE_CONTRACT
 
 
 def test_built_warehouse_satisfies_the_contract(warehouse_path: Path) -> None:
-    assert security.check_warehouse_schema(warehouse_path) == []
-    security.ensure_warehouse_schema(warehouse_path)  # no exception
+    assert schema.check_warehouse_schema(warehouse_path) == []
+    schema.ensure_warehouse_schema(warehouse_path)  # no exception
 
 
 def _older(warehouse_path: Path, tmp_path: Path, *statements: str) -> Path:
@@ -623,14 +625,14 @@ def test_older_schema_is_named_column_by_column(warehouse_path: Path, tmp_path: 
         "ALTER TABLE marts.indicators DROP COLUMN theme",
         "DROP TABLE marts.migration_by_age",
     )
-    problems = security.check_warehouse_schema(old)
+    problems = schema.check_warehouse_schema(old)
     assert len(problems) == 3, problems
     text = "\n".join(problems)
     for name in ("marts.sources.accessed", "marts.indicators.theme", "marts.migration_by_age"):
         assert name in text
     assert all(str(old) in p and "make etl" in p and "older schema" in p for p in problems)
     with pytest.raises(WarehouseMissing, match=r"marts\.indicators\.theme"):  # callers catching it need no change
-        security.ensure_warehouse_schema(old)
+        schema.ensure_warehouse_schema(old)
 
 
 def test_region_block_wildcard(warehouse_path: Path, tmp_path: Path) -> None:
@@ -639,15 +641,15 @@ def test_region_block_wildcard(warehouse_path: Path, tmp_path: Path) -> None:
         tmp_path,
         *(f"ALTER TABLE marts.regions DROP COLUMN region_block_{s}" for s in ("id", "ja", "en")),
     )
-    assert [p for p in security.check_warehouse_schema(old) if "region_block_*" in p]
+    assert [p for p in schema.check_warehouse_schema(old) if "region_block_*" in p]
 
 
 def test_missing_or_foreign_file(tmp_path: Path) -> None:
-    missing = security.check_warehouse_schema(tmp_path / "nope.duckdb")
+    missing = schema.check_warehouse_schema(tmp_path / "nope.duckdb")
     assert len(missing) == 1 and "not found" in missing[0] and "make setup" in missing[0]
     junk = tmp_path / "junk.duckdb"
     junk.write_bytes(b"this is not a database" * 100)
-    problems = security.check_warehouse_schema(junk)
+    problems = schema.check_warehouse_schema(junk)
     assert len(problems) == 1 and "cannot be opened" in problems[0] and str(junk) in problems[0]
 
 
@@ -656,7 +658,7 @@ def test_missing_or_foreign_file(tmp_path: Path) -> None:
 
 def test_audit_unreachable_service_is_a_clear_note_not_a_failure() -> None:
     stderr = "Traceback ...\nrequests.exceptions.ConnectionError: HTTPSConnectionPool(host='pypi.org', port=443)"
-    code, message = security.summarise_audit(1, None, stderr)
+    code, message = audit.summarise_audit(1, None, stderr)
     assert code == 0
     assert "NOT DONE" in message and "pypi.org" in message and "Nothing was checked" in message
 
@@ -668,14 +670,14 @@ def test_audit_real_findings_fail() -> None:
             {"name": "dash", "version": "4.4.1", "vulns": []},
         ]
     }
-    code, message = security.summarise_audit(1, json.dumps(report), "")
+    code, message = audit.summarise_audit(1, json.dumps(report), "")
     assert code == 1
     assert "PYSEC-0000-1" in message and "flask" in message and "3.0" in message
 
 
 def test_audit_with_nothing_checkable_says_so() -> None:
     report = {"dependencies": [{"name": "dash", "skip_reason": "Dependency not found on PyPI"}]}
-    code, message = security.summarise_audit(0, json.dumps(report), "")
+    code, message = audit.summarise_audit(0, json.dumps(report), "")
     assert code == 0
     assert "0 package(s) checked" in message and "NOT evidence of zero vulnerabilities" in message
     assert "no known vulnerability" not in message
@@ -683,7 +685,7 @@ def test_audit_with_nothing_checkable_says_so() -> None:
 
 def test_audit_clean() -> None:
     report = {"dependencies": [{"name": "dash", "version": "4.4.1", "vulns": []}]}
-    code, message = security.summarise_audit(0, json.dumps(report), "")
+    code, message = audit.summarise_audit(0, json.dumps(report), "")
     assert code == 0 and "1 package(s) checked" in message and "no known vulnerability in the 1" in message
 
 
@@ -695,7 +697,7 @@ def test_make_audit_with_the_service_unreachable_is_a_clear_note(
         monkeypatch.setenv(var, "http://127.0.0.1:9")
     for var in ("NO_PROXY", "no_proxy"):
         monkeypatch.delenv(var, raising=False)
-    assert security.run_audit(["--timeout", "5"]) == 0
+    assert audit.run_audit(["--timeout", "5"]) == 0
     out = capsys.readouterr()
     assert "NOT DONE" in out.out and "Nothing was checked" in out.out
     assert "Traceback" not in out.out + out.err
