@@ -189,6 +189,63 @@ window.dash_clientside = Object.assign({}, window.dash_clientside, {
       }));
       return el("Table", (data.caption ? [el("Caption", data.caption)] : []).concat([head, body]), { className: "table" });
     },
+    // Dash 4.4's dcc markup has accessibility faults that no component prop can change (checked with axe-core):
+    // - RadioItems/Checklist render role="listbox" with role="option" labels that wrap the real radio/checkbox inputs
+    //   (nested interactive controls, an unnamed listbox); native inputs inside labels need no ARIA at all, so the list
+    //   becomes a radiogroup (or group) named by the control's visible label (id "<control id>-label") and the option
+    //   roles go;
+    // - Dropdown puts tab focus on an aria-hidden, focusable <input> (a Safari workaround) that forwards focus to a
+    //   button with tabindex=-1, and names that button by its value only: the button becomes the tab stop and is named
+    //   by "<label> <value>".
+    // React re-applies some of these attributes on update, so a MutationObserver keeps them fixed (idempotent: it only
+    // writes what differs).
+    a11yPatch: function () {
+      if (window.kpidashA11y) { return window.dash_clientside.no_update; }
+      window.kpidashA11y = true;
+      function labelOf(id) {
+        if (!id) { return null; }
+        const own = document.getElementById(id + '-label');
+        if (own) { return own; }
+        const lab = document.querySelector('label[for="' + CSS.escape(id) + '"]');
+        if (lab && !lab.id) { lab.id = id + '-label'; }
+        return lab;
+      }
+      function set(el, name, value) { if (el.getAttribute(name) !== value) { el.setAttribute(name, value); } }
+      function fix() {
+        document.querySelectorAll('.dash-options-list[role="listbox"]').forEach(function (list) {
+          set(list, 'role', list.querySelector('input[type="radio"]') ? 'radiogroup' : 'group');
+          const owner = list.closest('.dash-dropdown-wrapper');
+          const button = owner && owner.querySelector('button.dash-dropdown');
+          const lab = labelOf(button ? button.id : list.id);
+          if (lab) { set(list, 'aria-labelledby', lab.id); }
+        });
+        document.querySelectorAll('.dash-options-list-option[role], .dash-options-list-option[aria-selected]')
+          .forEach(function (o) { o.removeAttribute('role'); o.removeAttribute('aria-selected'); });
+        document.querySelectorAll('.dash-dropdown-focus-target').forEach(function (f) {
+          if (f.tabIndex !== -1) { f.tabIndex = -1; }
+        });
+        document.querySelectorAll('button.dash-dropdown').forEach(function (b) {
+          if (!b.disabled && b.tabIndex !== 0) { b.tabIndex = 0; }
+          const lab = labelOf(b.id);
+          // "<label> <value> <count>": the visible text in its visible order (axe label-content-name-mismatch)
+          const parts = [b.id + '-value', b.id + '-value-count'].filter(function (i) {
+            return document.getElementById(i);
+          });
+          if (lab) { set(b, 'aria-labelledby', [lab.id].concat(parts).join(' ')); }
+        });
+      }
+      fix();
+      new MutationObserver(fix).observe(document.body, {
+        subtree: true, childList: true, attributes: true,
+        attributeFilter: ['role', 'aria-selected', 'tabindex', 'aria-labelledby']
+      });
+      return window.dash_clientside.no_update;
+    },
+    // The menu's links keep ?lang=en on English pages.
+    navLinks: function (search, ids) {
+      const en = new URLSearchParams(search || '').get('lang') === 'en';
+      return ids.map(function (i) { return en ? i.path + '?lang=en' : i.path; });
+    },
     syncLang: function (search) {
       const en = new URLSearchParams(search || "").get("lang") === "en";
       document.documentElement.lang = en ? "en" : "ja";

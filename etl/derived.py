@@ -1,4 +1,4 @@
-"""Materialise derived series declared in kpi_defs.yaml into the warehouse (called by the ETL).
+"""Materialise the derived series declared in kpi_defs.yaml (formulas as data) into the warehouse's marts.
 
 A ratio is computed on each region's own rows: for TKY, NTK and 00 those rows are sums of prefectures, so the ratio is
 Σ numerator / Σ denominator (never a mean of prefecture ratios). A derived series whose inputs are not loaded is

@@ -7,6 +7,7 @@ from pathlib import Path
 import duckdb
 import pandas as pd
 
+from etl import derived
 from etl.loaders.base import INDICATOR_FIELDS, OBSERVATION_COLUMNS, LoadResult
 from kpidash.config import NATIONAL_CODE, OUTSIDE_TOKYO_AREA_CODE, TOKYO_AREA_CODE, TOKYO_AREA_CODES, WAREHOUSE_CONTRACT
 
@@ -140,8 +141,6 @@ def _finish_marts(con: duckdb.DuckDBPyConnection) -> None:
 
 def build_derived(con: duckdb.DuckDBPyConnection, kpi_defs_path: Path | None) -> None:
     """Materialise derived series declared in kpi_defs.yaml (e.g. productivity_nominal_h30)."""
-    from etl import derived  # the KPI engine owns the formulas; the ETL only stores its results
-
     derived.materialise(con, kpi_defs_path)
     _finish_marts(con)
 

@@ -10,6 +10,16 @@ DATA_DIR = ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 KPI_DEFS_PATH = ROOT / "kpi_defs.yaml"
 SURVEY_DIR = DATA_DIR / "survey"
+# The boundary files the maps draw, served as /geo/<name>.geojson (kpidash/web/geo.py).
+BOUNDARY_FILES: dict[str, Path] = {
+    # Shared borders simplified to 30 % of the points by frontend/geometry (0.44 MB instead of 1.34 MB): the browser
+    # draws the prefecture map in half the time, and at this scale the difference is not visible.
+    "prefectures": DATA_DIR / "derived" / "geo" / "japan_prefectures_simplified.geojson",
+    # Every island simplified on its own scale by frontend/geometry (1.39 MB instead of 4.56 MB, 62,060 of 211,005
+    # points): the browser parses and draws it in half the time, and small wards keep their shape. The raw file
+    # (data/raw/geo_municipal) stays the provenance record; the municipality page cites its source.
+    "municipalities": DATA_DIR / "derived" / "geo" / "japan_municipalities_simplified.geojson",
+}
 
 # 東京圏 as defined by the strategy: 埼玉, 千葉, 東京, 神奈川.
 TOKYO_AREA_CODES: tuple[str, ...] = ("11", "12", "13", "14")

@@ -12,17 +12,6 @@ def format_number(value: float | None, decimals: int = 0, unit: str = "") -> str
     return f"{value:,.{decimals}f}{unit}"
 
 
-def format_japanese(value: float | None, unit: str = "", decimals: int = 1) -> str:
-    """Large counts with 万/億 (e.g. 12,345,678 人 → 1,234.6万人); small values unchanged."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "—"
-    a = abs(value)
-    if a >= 1e8:
-        return f"{value / 1e8:,.{decimals}f}億{unit}"
-    if a >= 1e4:
-        return f"{value / 1e4:,.{decimals}f}万{unit}"
-    return f"{value:,.0f}{unit}" if float(value).is_integer() else f"{value:,.{decimals}f}{unit}"
-
 
 def format_signed(value: float | None, decimals: int = 1, unit: str = "") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):

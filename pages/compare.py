@@ -6,8 +6,7 @@ import dash
 from dash import Input, Output, State, callback, clientside_callback
 
 from kpidash import params
-from kpidash.views import controls, ids
-from kpidash.views import explore as views_explore
+from kpidash.views import compare, controls, ids
 
 dash.register_page(__name__, path="/compare", title="都道府県を比べる | 地域未来 KPI ダッシュボード", name="比べる")
 
@@ -16,14 +15,7 @@ def layout(indicator=None, period=None, mode=None, highlight=None, view=None, so
     return controls.compare_layout(indicator, period, mode, highlight, view, sort, params.norm_lang(lang))
 
 
-@callback(
-    Output(ids.COMPARE_INDICATOR, "options"),
-    Input(ids.COMPARE_THEME, "value"),
-    State(ids.URL, "search"),
-    prevent_initial_call=True,
-)
-def indicator_choices(theme, search):  # type: ignore[no-untyped-def]
-    return views_explore.indicator_options(theme, params.norm_lang(params.lang_from_search(search)))
+controls.narrow_indicators_by_theme(ids.COMPARE_THEME, ids.COMPARE_INDICATOR)
 
 
 @callback(
@@ -41,7 +33,7 @@ def indicator_choices(theme, search):  # type: ignore[no-untyped-def]
     prevent_initial_call=True,  # the layout holds the first view
 )
 def render(indicator, period, mode, highlight, view, sort, search):  # type: ignore[no-untyped-def]
-    return views_explore.compare_view(indicator, period, mode, highlight, view, sort, params.lang_from_search(search))
+    return compare.compare_view(indicator, period, mode, highlight, view, sort, params.lang_from_search(search))
 
 
 clientside_callback(

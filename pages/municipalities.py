@@ -6,6 +6,7 @@ import dash
 from dash import Input, Output, State, callback, clientside_callback
 
 from kpidash import params
+from kpidash.service import municipal as service_muni
 from kpidash.views import ids
 from kpidash.views import municipal as views_muni
 
@@ -42,7 +43,7 @@ def render(indicator, pref, mode, search, shown):  # type: ignore[no-untyped-def
     prevent_initial_call=True,
 )
 def rows(request, state):  # type: ignore[no-untyped-def]
-    return views_muni.muni_rows(request, state)
+    return service_muni.muni_rows(request, state)
 
 
 clientside_callback(

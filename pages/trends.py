@@ -6,8 +6,7 @@ import dash
 from dash import Input, Output, State, callback, clientside_callback
 
 from kpidash import params
-from kpidash.views import controls, ids
-from kpidash.views import explore as views_explore
+from kpidash.views import controls, ids, trends
 
 dash.register_page(__name__, path="/trends", title="推移を見る | 地域未来 KPI ダッシュボード", name="推移")
 
@@ -16,14 +15,7 @@ def layout(indicator=None, regions=None, mode=None, base=None, lang="ja", **_): 
     return controls.trends_layout(indicator, regions, mode, base, params.norm_lang(lang))
 
 
-@callback(
-    Output(ids.TRENDS_INDICATOR, "options"),
-    Input(ids.TRENDS_THEME, "value"),
-    State(ids.URL, "search"),
-    prevent_initial_call=True,
-)
-def indicator_choices(theme, search):  # type: ignore[no-untyped-def]
-    return views_explore.indicator_options(theme, params.norm_lang(params.lang_from_search(search)))
+controls.narrow_indicators_by_theme(ids.TRENDS_THEME, ids.TRENDS_INDICATOR)
 
 
 @callback(
@@ -37,7 +29,7 @@ def indicator_choices(theme, search):  # type: ignore[no-untyped-def]
     prevent_initial_call=True,  # the layout holds the first view
 )
 def render(indicator, regions, mode, base, search):  # type: ignore[no-untyped-def]
-    return views_explore.trends_view(indicator, regions, mode, base, params.lang_from_search(search))
+    return trends.trends_view(indicator, regions, mode, base, params.lang_from_search(search))
 
 
 clientside_callback(

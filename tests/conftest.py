@@ -1,11 +1,15 @@
-"""Shared fixtures. The real warehouse is built once per session into a temporary folder from data/raw."""
+"""Shared fixtures. The real warehouse is built once per session into a temporary folder from data/raw (integration
+tier); the unit tier reads the synthetic warehouse of tests/fixtures/warehouse.py instead."""
 
 from __future__ import annotations
 
+import contextlib
 import html
 import io
 import json
+import logging
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +62,41 @@ def warehouse_path(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def fixture_warehouse(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The synthetic warehouse of tests/fixtures/warehouse.py (built in well under a second; read it, never write)."""
+    from tests.fixtures.warehouse import build_fixture_warehouse
+
+    return build_fixture_warehouse(tmp_path_factory.mktemp("fixture_wh") / "warehouse.duckdb")
+
+
+@pytest.fixture()
+def use_fixture_warehouse(fixture_warehouse: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Point the app's query layer at the synthetic warehouse."""
+    monkeypatch.setenv("KPI_WAREHOUSE", str(fixture_warehouse))
+    return fixture_warehouse
+
+
+@pytest.fixture()
+def fixture_client(use_fixture_warehouse: Path):  # type: ignore[no-untyped-def]
+    """A Flask test client of the /api/v1 blueprint alone, on the synthetic warehouse."""
+    from flask import Flask
+
+    from kpidash.api.routes import api
+
+    app = Flask(__name__)
+    app.register_blueprint(api)
+    return app.test_client()
+
+
+@pytest.fixture()
+def fixture_wh(fixture_warehouse: Path):
+    """An independent read-only connection to the synthetic warehouse."""
+    con = open_readonly(fixture_warehouse)
+    yield con
+    con.close()
+
+
 @pytest.fixture()
 def wh(warehouse_path: Path):
     from kpidash.data.connection import READ_CONFIG
@@ -94,3 +133,46 @@ def plotly_meta(index_html: str) -> dict[str, Any]:
     found = re.findall(r'<meta name="kpidash-plotly" content="([^"]*)">', index_html)
     assert len(found) == 1
     return dict(json.loads(html.unescape(found[0])))
+
+
+class ServerErrors(logging.Handler):
+    """Records what the app logs when it turns an exception into an error page, a 503 or an empty prerender
+    (kpidash.web.security, kpidash.web.prerender): such a request may still answer 200, so a test that only looks at
+    status codes would not see it. Installed on the ``kpidash`` logger; ``problems()`` lists each as one line."""
+
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.exc_info or record.levelno >= logging.ERROR:
+            self.records.append(record)
+
+    def problems(self) -> list[str]:
+        out = []
+        for r in self.records:
+            exc = r.exc_info[1] if r.exc_info else None
+            cause = f": {type(exc).__name__}: {exc}" if exc is not None else ""
+            out.append(f"{r.name}: {r.getMessage()}{cause}")
+        return out
+
+    def clear(self) -> None:
+        self.records.clear()
+
+
+@contextlib.contextmanager
+def record_server_errors() -> Iterator[ServerErrors]:
+    handler = ServerErrors()
+    logger = logging.getLogger("kpidash")
+    logger.addHandler(handler)
+    try:
+        yield handler
+    finally:
+        logger.removeHandler(handler)
+
+
+@pytest.fixture()
+def server_errors() -> Iterator[ServerErrors]:
+    """Exceptions the app caught and logged during the test (assert ``not server_errors.problems()``)."""
+    with record_server_errors() as handler:
+        yield handler

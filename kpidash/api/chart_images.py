@@ -28,27 +28,25 @@ import shutil
 import tempfile
 import threading
 import time
-import unicodedata
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import plotly.io as pio
 
-from kpidash import config
+from kpidash import config, params
+from kpidash.api.chart_citation import add_citation, citation_height, citation_lines, font_family, xml_text
+from kpidash.figures.style import EMPTY_TOPOLOGY
 
 log = logging.getLogger(__name__)
 
 MATHJAX_STUB = Path(__file__).resolve().parent / "kaleido_mathjax_stub.js"
 FORMATS = ("png", "svg")
-MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = 320, 2400, 1000
-MIN_HEIGHT, MAX_HEIGHT, DEFAULT_HEIGHT = 240, 2400, 500
+MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = params.CHART_WIDTH  # px, as the API's width parameter accepts
+MIN_HEIGHT, MAX_HEIGHT, DEFAULT_HEIGHT = params.CHART_HEIGHT
 START_TIMEOUT = 60.0  # seconds for Chromium to start
 RENDER_TIMEOUT = 30.0  # seconds for one image
 RETRY_AFTER_FAILURE = 10.0  # seconds during which a failed start is not retried (each request would wait for it)
-CITATION_FONT = 11
-CITATION_LINE = 15  # px per line of the 出典 text
-CITATION_PAD = 6  # px around the 出典 text in its strip under the chart
 GEO_URL = re.compile(r"^/geo/([A-Za-z0-9_-]{1,64})\.geojson$")
 GEO_TRACES = {"choropleth", "scattergeo"}
 
@@ -81,10 +79,8 @@ def _geojson_file(path: str, _mtime: float) -> Any:
 
 def geojson_for_url(url: str) -> Any | None:
     """The GeoJSON object behind a ``/geo/<name>.geojson`` URL of :mod:`kpidash.web.geo` (None for any other string)."""
-    from kpidash.web import geo
-
     m = GEO_URL.match(url)
-    path = geo.FILES.get(m.group(1)) if m else None
+    path = config.BOUNDARY_FILES.get(m.group(1)) if m else None
     if path is None or not path.is_file():
         return None
     return _geojson_file(str(path), path.stat().st_mtime)
@@ -109,37 +105,6 @@ def inline_geojson(node: Any) -> Any:
     return node
 
 
-def _char_px(ch: str, size: int) -> float:
-    return size * (1.0 if unicodedata.east_asian_width(ch) in ("W", "F") else 0.6)
-
-
-def wrap_text(text: str, max_px: float, size: int = CITATION_FONT) -> list[str]:
-    """Greedy line breaks so that each line fits ``max_px`` (CJK characters one em wide, others 0.6 em); breaks after
-    「、」「」」 or a space where one is in the second half of the line."""
-    lines: list[str] = []
-    line, width = "", 0.0
-    for ch in text:
-        w = _char_px(ch, size)
-        if line and width + w > max_px:
-            cut = max(line.rfind("、"), line.rfind("」"), line.rfind(" "))
-            if cut >= len(line) // 2:
-                lines.append(line[: cut + 1].rstrip())
-                line = line[cut + 1 :].lstrip()
-            else:
-                lines.append(line)
-                line = ""
-            width = sum(_char_px(c, size) for c in line)
-        line += ch
-        width += w
-    if line:
-        lines.append(line)
-    return lines
-
-
-def _xml(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
-
-
 def prepare_figure(fig: Any, width: int, height: int, title: str | None = None) -> dict[str, Any]:
     """The page's figure as a plain JSON dict for kaleido: ``width`` × ``height``, geometry inlined, and ``title``
     where the figure has none (a chart whose title the page shows as HTML text). The figure is not changed."""
@@ -152,45 +117,8 @@ def prepare_figure(fig: Any, width: int, height: int, title: str | None = None) 
         current = layout.get("title")
         current = current if isinstance(current, dict) else {"text": current} if current else {}
         if not current.get("text"):
-            layout["title"] = {"x": 0, "font": {"size": 15}, **current, "text": _xml(title)}
+            layout["title"] = {"x": 0, "font": {"size": 15}, **current, "text": xml_text(title)}
     return d
-
-
-def citation_lines(citation: str, width: int) -> list[str]:
-    return wrap_text(citation, width - 2 * CITATION_PAD)
-
-
-def citation_height(lines: list[str]) -> int:
-    """Pixels of the strip under the chart that holds the 出典 line(s)."""
-    return len(lines) * CITATION_LINE + 2 * CITATION_PAD
-
-
-def _font_family(fig: dict[str, Any]) -> str:
-    font = (fig.get("layout") or {}).get("font") or {}
-    family = font.get("family") if isinstance(font, dict) else None
-    return str(family or "Noto Sans CJK JP, sans-serif")
-
-
-def add_citation(svg: bytes, lines: list[str], width: int, chart_height: int, font_family: str) -> bytes:
-    """The chart's SVG (``width`` × ``chart_height``) inside an SVG that is taller by a white strip holding the 出典
-    line(s) at the bottom-left. Exact whatever the chart's margins (plotly widens them for legends and long labels,
-    so a plotly annotation could not be placed at a known distance from the image's edge)."""
-    inner = re.sub(rb"^\s*<\?xml[^>]*\?>\s*", b"", svg)
-    height = chart_height + citation_height(lines)
-    texts = "".join(
-        f'<text x="{CITATION_PAD}" y="{chart_height + CITATION_PAD + (i + 1) * CITATION_LINE - 4}">{_xml(line)}</text>'
-        for i, line in enumerate(lines)
-    )
-    head = (
-        f'<svg xmlns="http://www.w3.org/2000/svg" xmlns:xlink="http://www.w3.org/1999/xlink" width="{width}" '
-        f'height="{height}" viewBox="0 0 {width} {height}">'
-        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>'
-    )
-    tail = (
-        f'<g class="citation" font-family="{_xml(font_family)}" font-size="{CITATION_FONT}" fill="#333333">'
-        f"{texts}</g></svg>"
-    )
-    return head.encode("utf-8") + inner + tail.encode("utf-8")
 
 
 def _raster_figure(svg: bytes, width: int, height: int) -> dict[str, Any]:
@@ -226,7 +154,6 @@ def _raster_figure(svg: bytes, width: int, height: int) -> dict[str, Any]:
     }
 
 
-EMPTY_TOPOLOGY = {"type": "Topology", "objects": {}, "arcs": []}
 _topo_lock = threading.Lock()
 _topo_dir: Path | None = None
 
@@ -406,7 +333,7 @@ def chart_image(fig: Any, fmt: str, width: int, height: int | None, citation: st
     chart_height = figure_height(fig) if height is None else height - strip
     height = chart_height + strip
     prepared = prepare_figure(fig, width, chart_height, title)
-    svg = add_citation(render(prepared, "svg", width, chart_height), lines, width, chart_height, _font_family(prepared))
+    svg = add_citation(render(prepared, "svg", width, chart_height), lines, width, chart_height, font_family(prepared))
     if fmt == "svg":
         return svg
     return render(_raster_figure(svg, width, height), "png", width, height)

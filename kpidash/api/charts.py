@@ -2,16 +2,15 @@
 
 ``page`` names the page (compare, trends, region) and the other parameters are those of that page's URL, so a chart
 can be re-drawn from a permalink: the figure is built by the same functions the page uses
-(:func:`kpidash.views_explore.compare_figure`, ``trends_figure``, ``region_figure``), then drawn with the 出典 line
+(:func:`kpidash.figures.explore.compare_figure`, ``trends_figure``, ``region_figure``), then drawn with the 出典 line
 by :mod:`kpidash.api.chart_images`. Parameters are checked strictly (the pages quietly repair a bad URL; the API says
-what is wrong): 400 naming the parameter, 404 for an unknown indicator, region, theme or a period without data,
-503 when Chromium or kaleido is missing or fails. Imported at the bottom of :mod:`kpidash.api.routes` (routes on its
-blueprint).
+what is wrong, by the definitions in :mod:`kpidash.params`): 400 naming the parameter, 404 for an unknown
+indicator, region, theme or a period without data, 503 when Chromium or kaleido is missing or fails. The routes are on
+the blueprint of :mod:`kpidash.api.blueprint`.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import quote
@@ -19,27 +18,17 @@ from urllib.parse import quote
 from flask import Response, request
 from werkzeug.datastructures import MultiDict
 
-from kpidash import config
-from kpidash.api import chart_images, exports
-from kpidash.api.routes import ID_RE, REGION_RE, YEAR_RE, ParamError, _error, _only, _short, api
+from kpidash import config, params
+from kpidash.api import chart_images
+from kpidash.api.blueprint import api, error
 from kpidash.data import queries
-from kpidash.views import explore as views_explore
-from kpidash.web import geo
+from kpidash.data.boundaries import boundary_citation
+from kpidash.figures import explore as explore_figures
+from kpidash.params import ParamError, only, short
+from kpidash.service import explore, provenance
 
-PAGES = ("compare", "trends", "region")
-COMMON_PARAMS = ("page", "lang", "width", "height")
-PAGE_PARAMS: dict[str, tuple[str, ...]] = {
-    "compare": ("indicator", "period", "mode", "view", "highlight", "sort"),
-    "trends": ("indicator", "regions", "mode", "base"),
-    "region": ("region", "theme"),
-}
-MODES = {"compare": ("value", "per_capita", "growth"), "trends": ("value", "per_capita", "growth", "index")}
-VIEWS = ("map", "bar")
-SORTS = ("value", "code")
-LANGS = ("ja", "en")
-MAX_LINES = 12  # regions on /trends, highlighted prefectures on /compare (as the pages)
-MAX_CHARS = 200  # any one parameter value
-INT_RE = re.compile(r"[0-9]{1,5}")
+PAGES = params.CHART_PAGES
+ACCEPTED = {page: tuple(p.name for p in (*params.CHART_COMMON, *ps)) for page, ps in params.CHART_PAGE_PARAMS.items()}
 MIME = {"png": "image/png", "svg": "image/svg+xml"}
 UNAVAILABLE = (
     "chart images are unavailable on this server just now: the headless Chromium that draws them could not be "
@@ -54,98 +43,19 @@ class ChartRequest:
     stem: str  # file name without the extension, ASCII
     label: str = ""  # an extra, possibly non-ASCII, part of the file name (filename*)
     title: str | None = None  # for a chart whose title the page shows as HTML text
-    boundaries: str | None = None  # the geo.FILES boundary file a map draws (cited after the statistics)
-
-
-def _value(args: MultiDict[str, str], name: str) -> str | None:
-    raw = args.get(name)
-    if raw is None:
-        return None
-    if len(raw) > MAX_CHARS:
-        raise ParamError(400, f"parameter {name!r} is too long ({len(raw)} characters; at most {MAX_CHARS})", name)
-    value = raw.strip()
-    if not value:
-        raise ParamError(400, f"parameter {name!r} is empty; leave it out for the default", name)
-    return value
-
-
-def _choice(args: MultiDict[str, str], name: str, allowed: tuple[str, ...], default: str) -> str:
-    value = _value(args, name)
-    if value is None:
-        return default
-    if value not in allowed:
-        raise ParamError(
-            400,
-            f"parameter {name!r} must be one of {', '.join(allowed)}, not {_short(value)}",
-            name,
-            allowed=list(allowed),
-        )
-    return value
-
-
-def _size(args: MultiDict[str, str], name: str, low: int, high: int) -> int | None:
-    value = _value(args, name)
-    if value is None:
-        return None
-    if not INT_RE.fullmatch(value) or not low <= int(value) <= high:
-        raise ParamError(
-            400, f"parameter {name!r} must be a whole number of pixels from {low} to {high}, not {_short(value)}", name
-        )
-    return int(value)
-
-
-def _year(args: MultiDict[str, str], name: str) -> int | None:
-    value = _value(args, name)
-    if value is None:
-        return None
-    if not YEAR_RE.fullmatch(value):
-        raise ParamError(400, f"parameter {name!r} must be a 4-digit year such as 2020, not {_short(value)}", name)
-    return int(value)
-
-
-def _codes(args: MultiDict[str, str], name: str, allowed: tuple[str, ...]) -> list[str] | None:
-    value = _value(args, name)
-    if value is None:
-        return None
-    items = [x.strip().upper() for x in value.split(",")]
-    for x in items:
-        if not x:
-            raise ParamError(400, f"parameter {name!r} has an empty item (two commas or a trailing comma)", name)
-        if not REGION_RE.fullmatch(x):
-            raise ParamError(
-                400, f"parameter {name!r}: {_short(x)} has characters or a length that no region code has", name
-            )
-    items = list(dict.fromkeys(items))
-    if len(items) > MAX_LINES:
-        raise ParamError(
-            400, f"parameter {name!r} lists {len(items)} regions; the limit is {MAX_LINES}", name, limit=MAX_LINES
-        )
-    unknown = [x for x in items if x not in allowed]
-    if unknown:
-        raise ParamError(
-            404,
-            f"unknown region code(s) for {name!r}: {', '.join(unknown)}",
-            name,
-            unknown=unknown,
-            allowed=list(allowed),
-        )
-    return items
+    boundaries: str | None = None  # the config.BOUNDARY_FILES boundary file a map draws (cited after the statistics)
 
 
 def _indicator(args: MultiDict[str, str]) -> dict[str, Any]:
-    value = _value(args, "indicator") or views_explore.valid_indicator(None)  # the pages' default
-    if not ID_RE.fullmatch(value):
-        raise ParamError(
-            400, f"parameter 'indicator': {_short(value)} has characters or a length no id has", "indicator"
-        )
+    value = params.INDICATOR.parse(args) or explore.valid_indicator(None)  # the pages' default
     ind = queries.indicator(value)
     if ind is None:
         raise ParamError(404, f"unknown indicator id {value!r} (see /api/v1/indicators)", "indicator", unknown=[value])
     return ind
 
 
-def _mode(args: MultiDict[str, str], page: str, ind: dict[str, Any]) -> str:
-    mode = _choice(args, "mode", MODES[page], "value")
+def _mode(args: MultiDict[str, str], mode_param: params.Param, ind: dict[str, Any]) -> str:
+    mode = mode_param.parse(args) or "value"
     if mode == "per_capita" and not ind["additive"]:
         raise ParamError(
             400,
@@ -159,7 +69,7 @@ def _compare(args: MultiDict[str, str], lang: str) -> ChartRequest:
     ind = _indicator(args)
     iid = str(ind["indicator_id"])
     periods = queries.periods(iid)
-    period = _year(args, "period")
+    period = params.PERIOD.parse(args)
     if not periods:
         raise ParamError(404, f"indicator {iid!r} has no data for prefectures", "indicator")
     if period is None:
@@ -171,15 +81,16 @@ def _compare(args: MultiDict[str, str], lang: str) -> ChartRequest:
             "period",
             allowed=[str(p) for p in periods],
         )
-    mode = _mode(args, "compare", ind)
-    view = _choice(args, "view", VIEWS, "map")
-    highlight = _codes(args, "highlight", config.PREFECTURE_CODES) or []
-    sort = _choice(args, "sort", SORTS, "value")
-    cross, unit, title, bench = views_explore.compare_data(ind, period, mode, highlight, lang)
-    fig = views_explore.compare_figure(ind, cross, unit, title, bench, mode, highlight, view, sort, lang)
+    mode = _mode(args, params.COMPARE_MODE, ind)
+    view = params.VIEW.parse(args) or "map"
+    highlight = params.HIGHLIGHT.parse(args) or []
+    sort = params.SORT.parse(args) or "value"
+    result = explore.compare(iid, period, mode, highlight, lang)
+    cross = result.cross
+    fig = explore_figures.compare_figure(result, view, sort, lang)
     return ChartRequest(
         fig,
-        views_explore.series_ids(iid, mode),
+        explore.series_ids(iid, mode),
         f"kpidash_{iid}_{period}_{mode}_{view}",
         boundaries="prefectures" if view == "map" and not cross.empty else None,
     )
@@ -188,40 +99,37 @@ def _compare(args: MultiDict[str, str], lang: str) -> ChartRequest:
 def _trends(args: MultiDict[str, str], lang: str) -> ChartRequest:
     ind = _indicator(args)
     iid = str(ind["indicator_id"])
-    regions = _codes(args, "regions", (*config.AGGREGATE_CODES, *config.PREFECTURE_CODES))
-    regions = regions or list(views_explore.DEFAULT_TREND_REGIONS)
-    mode = _mode(args, "trends", ind)
-    base = _year(args, "base")
-    panel, unit, drawn_mode, drawn_base = views_explore.trends_data(ind, regions, mode, base)
+    regions = params.TREND_REGIONS.parse(args)
+    regions = regions or list(explore.DEFAULT_TREND_REGIONS)
+    mode = _mode(args, params.TRENDS_MODE, ind)
+    base = params.BASE.parse(args)
+    result = explore.trends(iid, regions, mode, base, lang)
+    drawn_mode, drawn_base = result.mode, result.base
     if mode == "index" and base is not None and drawn_base != base:
         raise ParamError(404, f"the chosen regions have no data for base year {base}", "base")
-    fig = views_explore.trends_figure(ind, panel, unit, lang)
+    fig = explore_figures.trends_figure(result, lang)
     shown = "-".join(regions[:3]) + (f"_and_{len(regions) - 3}_more" if len(regions) > 3 else "")
-    return ChartRequest(fig, views_explore.series_ids(iid, drawn_mode), f"kpidash_{iid}_{shown}_{mode}")
+    return ChartRequest(fig, explore.series_ids(iid, drawn_mode), f"kpidash_{iid}_{shown}_{mode}")
 
 
 def _region(args: MultiDict[str, str], lang: str) -> ChartRequest:
-    code = _value(args, "region")
-    if code is None:
-        raise ParamError(400, "parameter 'region' is required (a prefecture code 01–47)", "region")
-    if not REGION_RE.fullmatch(code):
-        raise ParamError(400, f"parameter 'region': {_short(code)} has characters no region code has", "region")
+    code = params.REGION_CODE.parse(args)
     if code not in config.PREFECTURE_CODES:
         raise ParamError(404, f"unknown prefecture code {code!r} (01–47)", "region", unknown=[code])
-    theme = _value(args, "theme")
-    sub, themes, current = views_explore.region_theme(code, theme)
+    theme = params.THEME.parse(args)
+    sub, themes, current = explore.region_theme(code, theme)
     if theme is not None and theme != current:
-        raise ParamError(404, f"unknown theme {_short(theme)}", "theme", unknown=[theme], allowed=themes)
+        raise ParamError(404, f"unknown theme {short(theme)}", "theme", unknown=[theme], allowed=themes)
     if sub.empty:
         raise ParamError(404, f"no indicator has data for prefecture {code}", "region")
     regs = queries.regions("prefecture").set_index("region_code")
     name = str(regs.loc[code, "name_ja" if lang == "ja" else "name_en"])
     return ChartRequest(
-        views_explore.region_figure(sub, lang),
+        explore_figures.region_figure(sub, lang),
         [str(i) for i in sub["indicator_id"]],
         f"kpidash_region_{code}",
         label=current,
-        title=views_explore.region_chart_title(name, current, lang),
+        title=explore_figures.region_chart_title(name, current, lang),
     )
 
 
@@ -237,24 +145,18 @@ def _disposition(stem: str, label: str, ext: str) -> str:
 
 def _chart(fmt: str) -> Any:
     args = request.args
-    page = _value(args, "page")
-    if page is None:
-        raise ParamError(400, f"parameter 'page' is required: one of {', '.join(PAGES)}", "page", allowed=list(PAGES))
-    if page not in PAGES:
-        raise ParamError(
-            400, f"parameter 'page' must be one of {', '.join(PAGES)}, not {_short(page)}", "page", allowed=list(PAGES)
-        )
-    _only(args, (*COMMON_PARAMS, *PAGE_PARAMS[page]))
-    lang = _choice(args, "lang", LANGS, "ja")
-    width = _size(args, "width", chart_images.MIN_WIDTH, chart_images.MAX_WIDTH) or chart_images.DEFAULT_WIDTH
-    height = _size(args, "height", chart_images.MIN_HEIGHT, chart_images.MAX_HEIGHT)
+    page = params.PAGE.parse(args)
+    only(args, ACCEPTED[page])
+    lang = params.LANG.parse(args) or "ja"
+    width = params.WIDTH.parse(args) or chart_images.DEFAULT_WIDTH
+    height = params.HEIGHT.parse(args)
     req = BUILDERS[page](args, lang)
-    extra = [geo.boundary_citation(req.boundaries)] if req.boundaries else []
-    citation = exports.citation_line(exports.sources_used(req.citation_ids), extra=extra)
+    extra = [boundary_citation(req.boundaries)] if req.boundaries else []
+    citation = provenance.citation_line(provenance.sources_used(req.citation_ids), extra=extra)
     try:
         body = chart_images.chart_image(req.figure, fmt, width, height, citation, req.title)
     except chart_images.ChartImageError:
-        return _error(503, UNAVAILABLE, kind="chart_renderer")
+        return error(503, UNAVAILABLE, kind="chart_renderer")
     resp = Response(body, mimetype=MIME[fmt])
     resp.headers["Content-Disposition"] = _disposition(req.stem, req.label, fmt)
     resp.headers["X-Content-Type-Options"] = "nosniff"

@@ -1,16 +1,56 @@
-"""OpenAPI 3.1 description of every /api/v1 endpoint (served at /api/v1/openapi.json)."""
+"""OpenAPI 3.1 description of every /api/v1 endpoint (served at /api/v1/openapi.json).
+
+The query parameters are generated from their definitions in :mod:`kpidash.params`, the ones the endpoints parse
+requests with.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from typing import Any
 
-from kpidash.api import exports
+from kpidash import params
+from kpidash.data.observations import LONG_COLUMNS
 
-API_VERSION = "1.2.0"
+API_VERSION = "1.3.0"
+KPI_STATUSES = ("achieved", "on_track", "needs_acceleration", "off_track", "cannot_tell", "no_data")
 
-_ID_PATTERN = "^[A-Za-z0-9_]{1,64}(,[A-Za-z0-9_]{1,64})*$"
-_REGION_PATTERN = "^[A-Za-z0-9]{1,8}(,[A-Za-z0-9]{1,8})*$"
+
+def value_schema(p: params.Param) -> dict[str, Any]:
+    """The JSON Schema of a parameter's value, as :meth:`kpidash.params.Param.parse` accepts it."""
+    s: dict[str, Any]
+    if p.kind == "choice":
+        s = {"type": "string", "enum": list(p.enum)}
+    elif p.kind == "int":
+        s = {"type": "integer", "minimum": p.low, "maximum": p.high}
+    elif p.kind == "year":
+        s = {"type": "string", "pattern": f"^{params.YEAR}$"}
+    elif p.kind == "list":  # the item count in the pattern: valid data is never over the limit
+        more = "*" if p.max_items is None else f"{{0,{p.max_items - 1}}}"
+        s = {"type": "string", "pattern": f"^{p.pattern}(,{p.pattern}){more}$"}
+    elif p.pattern is not None:
+        s = {"type": "string", "pattern": f"^{p.pattern}$"}
+    else:  # free text: something other than blanks
+        s = {"type": "string", "minLength": 1, "pattern": "\\S"}
+    if p.max_chars is not None and p.kind in ("list", "text"):
+        s["maxLength"] = p.max_chars
+    if p.default is not None:
+        s["default"] = p.default
+    return s
+
+
+def query_parameter(p: params.Param) -> dict[str, Any]:
+    """The OpenAPI parameter object of a query parameter."""
+    out: dict[str, Any] = {
+        "name": p.name,
+        "in": "query",
+        "required": p.required is not None,
+        "description": p.description,
+        "schema": value_schema(p),
+    }
+    if p.example is not None:
+        out["example"] = p.example
+    return out
 
 
 def _ref(kind: str, name: str) -> dict[str, str]:
@@ -38,7 +78,7 @@ def _errors(*codes: int) -> dict[str, Any]:
     return {str(c): _ref("responses", {400: "BadRequest", 404: "NotFound", 503: "Unavailable"}[c]) for c in codes}
 
 
-def _data_operation(fmt: str, summary: str, ok: dict[str, Any], extra_params: Sequence[str] = ()) -> dict[str, Any]:
+def _data_operation(fmt: str, summary: str, ok: dict[str, Any], extra: Sequence[params.Param] = ()) -> dict[str, Any]:
     return {
         "get": {
             "operationId": f"data_{fmt}",
@@ -47,85 +87,39 @@ def _data_operation(fmt: str, summary: str, ok: dict[str, Any], extra_params: Se
             "description": (
                 "Observations in long format (one row per indicator × region × period), ordered by the indicators as "
                 "given, regions in JIS order (00, TKY, NTK, 01–47, municipalities) and period. "
-                f"Limits: at most {exports.MAX_INDICATORS} indicators and {exports.MAX_ROWS:,} rows per request "
+                f"Limits: at most {params.MAX_INDICATORS} indicators and {params.MAX_ROWS:,} rows per request "
                 "(400 naming the parameter and the limit). Unknown indicator ids or region codes: 404 naming them. "
-                "Unknown or repeated parameters: 400."
+                "Unknown or repeated parameters, and 'from' after 'to': 400."
             ),
-            "parameters": [_ref("parameters", p) for p in ("indicators", "regions", "from", "to", *extra_params)],
+            "parameters": [_ref("parameters", p.name) for p in (*params.DATA_PARAMS, *extra)],
             "responses": {"200": ok, **_errors(400, 404, 503)},
         }
     }
 
 
-def _query(name: str, description: str, schema: dict[str, Any], example: Any = None) -> dict[str, Any]:
-    p: dict[str, Any] = {"name": name, "in": "query", "required": False, "description": description, "schema": schema}
-    if example is not None:
-        p["example"] = example
-    return p
+def _chart_query() -> dict[str, Any]:
+    """The query of /api/v1/chart.{png,svg} as one form-exploded object: each page accepts its own parameters (plus
+    page, lang, width and height), so the schema is one object per page and any other parameter is refused."""
 
+    def page_schema(page: str, page_params: tuple[params.Param, ...]) -> dict[str, Any]:
+        props = {p.name: value_schema(p) | {"description": p.description} for p in (*params.CHART_COMMON, *page_params)}
+        props["page"] = {"const": page, "description": params.PAGE.description}
+        needs = ["page", *(p.name for p in page_params if p.required is not None)]
+        return {"title": page, "type": "object", "properties": props, "required": needs, "additionalProperties": False}
 
-def _chart_parameters() -> list[dict[str, Any]]:
-    """Parameters of /api/v1/chart.{png,svg}: ``page`` and the URL parameters of that page."""
-    from kpidash.api import chart_images  # local: chart_images sets plotly.io defaults on import
-
-    year = {"type": "string", "pattern": "^[0-9]{4}$"}
-    codes = {"type": "string", "pattern": _REGION_PATTERN, "maxLength": 200}
-    return [
-        {
-            "name": "page",
-            "in": "query",
-            "required": True,
-            "description": "The page whose chart to draw; the other parameters are those of that page's URL.",
-            "schema": {"type": "string", "enum": ["compare", "trends", "region"]},
-            "example": "compare",
-        },
-        _query(
-            "indicator",
-            "compare, trends: indicator id from /api/v1/indicators (default gdp_nominal, as the pages)",
-            {"type": "string", "pattern": "^[A-Za-z0-9_]{1,64}$"},
-            "gdp_nominal",
+    return {
+        "name": "chart",
+        "in": "query",
+        "style": "form",
+        "explode": True,
+        "required": True,
+        "description": (
+            "The page whose chart to draw (page=compare, trends or region) and the URL parameters of that page; a "
+            "parameter of another page is a 400."
         ),
-        _query(
-            "period",
-            "compare: year of the cross-section (default: the latest); a year without data gives 404",
-            year,
-            "2022",
-        ),
-        _query(
-            "mode",
-            "compare: value, per_capita or growth; trends: also index. per_capita only for additive measures (400).",
-            {"type": "string", "enum": ["value", "per_capita", "growth", "index"], "default": "value"},
-        ),
-        _query("view", "compare: map or bar (the table view has no chart)", {"type": "string", "enum": ["map", "bar"]}),
-        _query(
-            "highlight",
-            "compare: prefecture codes 01–47 to outline (at most 12)",
-            codes,
-            "13,27",
-        ),
-        _query("sort", "compare, bar view: by value or by JIS code", {"type": "string", "enum": ["value", "code"]}),
-        _query(
-            "regions",
-            "trends: region codes 00, TKY, NTK, 01–47 (at most 12; default 00,TKY,NTK)",
-            codes,
-            "00,TKY,NTK,13",
-        ),
-        _query("base", "trends, index mode: base year = 100 (default: the first year); no data → 404", year),
-        _query("region", "region: prefecture code 01–47 (required for page=region)", codes, "13"),
-        _query("theme", "region: theme as on the page (default 経済・雇用); unknown → 404", {"type": "string"}),
-        _query("lang", "ja (default) or en: labels of the chart", {"type": "string", "enum": ["ja", "en"]}),
-        _query(
-            "width",
-            f"image width in px, {chart_images.MIN_WIDTH}–{chart_images.MAX_WIDTH} (default {chart_images.DEFAULT_WIDTH})",
-            {"type": "integer", "minimum": chart_images.MIN_WIDTH, "maximum": chart_images.MAX_WIDTH},
-        ),
-        _query(
-            "height",
-            f"image height in px, {chart_images.MIN_HEIGHT}–{chart_images.MAX_HEIGHT}, including the 出典 strip "
-            "(default: the chart's height on the page plus the strip)",
-            {"type": "integer", "minimum": chart_images.MIN_HEIGHT, "maximum": chart_images.MAX_HEIGHT},
-        ),
-    ]
+        "schema": {"oneOf": [page_schema(page, ps) for page, ps in params.CHART_PAGE_PARAMS.items()]},
+        "example": {"page": "compare", "indicator": "gdp_nominal", "period": "2022", "highlight": "13,27"},
+    }
 
 
 def _chart_operation(fmt: str, mimetype: str) -> dict[str, Any]:
@@ -142,7 +136,7 @@ def _chart_operation(fmt: str, mimetype: str) -> dict[str, Any]:
                 "size), 404 for an unknown indicator, region or theme or a period without data. 503 when the "
                 "server cannot draw images (Chromium missing or failing); the data endpoints still work then."
             ),
-            "parameters": _chart_parameters(),
+            "parameters": [_chart_query()],
             "responses": {
                 "200": {
                     "description": f"{fmt.upper()} image",
@@ -242,7 +236,7 @@ def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str,
                 {
                     **_file_200("CSV, CRLF line ends; text cells starting with = + - @ get a leading '", "text/csv"),
                 },
-                extra_params=("encoding",),
+                extra=(params.ENCODING,),
             ),
             "/api/v1/data.xlsx": _data_operation(
                 "xlsx",
@@ -282,61 +276,7 @@ def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str,
                     "description": "KPI id as listed by /api/v1/kpis",
                     "schema": {"type": "string"},
                 },
-                "level": {
-                    "name": "level",
-                    "in": "query",
-                    "required": False,
-                    "description": "Only regions of this level (400 for any other value)",
-                    "schema": {"type": "string", "enum": ["national", "aggregate", "prefecture", "municipality"]},
-                },
-                "indicators": {
-                    "name": "indicators",
-                    "in": "query",
-                    "required": True,
-                    "description": (
-                        f"Comma-separated indicator ids from /api/v1/indicators; at most {exports.MAX_INDICATORS}, "
-                        "duplicates ignored"
-                    ),
-                    "schema": {"type": "string", "pattern": _ID_PATTERN, "maxLength": 2000},
-                    "example": "gdp_nominal,pop_all_total",
-                },
-                "regions": {
-                    "name": "regions",
-                    "in": "query",
-                    "required": False,
-                    "description": (
-                        "Comma-separated region codes from /api/v1/regions (00, TKY, NTK, 01–47, 5-digit municipality "
-                        "codes; case-insensitive). Omitted: every region with data."
-                    ),
-                    "schema": {"type": "string", "pattern": _REGION_PATTERN, "maxLength": 20000},
-                    "example": "TKY,NTK,00",
-                },
-                "from": {
-                    "name": "from",
-                    "in": "query",
-                    "required": False,
-                    "description": "First period (4-digit year, inclusive); must not be after 'to'",
-                    "schema": {"type": "string", "pattern": "^[0-9]{4}$"},
-                    "example": "2015",
-                },
-                "to": {
-                    "name": "to",
-                    "in": "query",
-                    "required": False,
-                    "description": "Last period (4-digit year, inclusive)",
-                    "schema": {"type": "string", "pattern": "^[0-9]{4}$"},
-                    "example": "2022",
-                },
-                "encoding": {
-                    "name": "encoding",
-                    "in": "query",
-                    "required": False,
-                    "description": (
-                        "utf-8 (default, written with a BOM) or cp932 (Windows Shift_JIS; m² becomes m2, and a "
-                        "character cp932 cannot represent gives 400 naming it)"
-                    ),
-                    "schema": {"type": "string", "enum": ["utf-8", "cp932"], "default": "utf-8"},
-                },
+                **{p.name: query_parameter(p) for p in (params.LEVEL, *params.DATA_PARAMS, params.ENCODING)},
             },
             "responses": {
                 "BadRequest": {
@@ -380,17 +320,7 @@ def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str,
                         "name_ja": {"type": "string"},
                         "name_en": {"type": "string"},
                         "unit": {"type": ["string", "null"]},
-                        "status": {
-                            "type": "string",
-                            "enum": [
-                                "achieved",
-                                "on_track",
-                                "needs_acceleration",
-                                "off_track",
-                                "cannot_tell",
-                                "no_data",
-                            ],
-                        },
+                        "status": {"type": "string", "enum": list(KPI_STATUSES)},
                         "proxy": {"type": "boolean"},
                     },
                 },
@@ -425,13 +355,13 @@ def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str,
                         "region_code": {"type": "string"},
                         "name_ja": {"type": "string"},
                         "name_en": {"type": ["string", "null"]},
-                        "level": {"type": "string", "enum": ["national", "aggregate", "prefecture", "municipality"]},
+                        "level": {"type": "string", "enum": list(params.REGION_LEVELS)},
                         "parent_code": {"type": ["string", "null"]},
                     },
                 },
                 "Observation": {
                     "type": "object",
-                    "required": list(exports.LONG_COLUMNS),
+                    "required": list(LONG_COLUMNS),
                     "properties": {
                         "indicator_id": {"type": "string"},
                         "indicator_name_ja": {"type": "string"},

@@ -50,6 +50,14 @@ def warehouse_stamp(path: Path) -> tuple[int, int, int]:
     return _stamp(path)
 
 
+def warehouse_version(path: Path) -> tuple[int, int, int] | None:
+    """:func:`warehouse_stamp`, or None while the file does not exist (a cache key that still changes on a swap)."""
+    try:
+        return _stamp(path)
+    except FileNotFoundError:
+        return None
+
+
 def close_all() -> None:
     """Close the shared connections (tests; before writing to a file the app has open)."""
     with _lock:

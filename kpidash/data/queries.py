@@ -43,15 +43,6 @@ def series(indicator_id: str, region_codes: list[str], path: Path | None = None)
     )
 
 
-def prefecture_values(indicator_id: str, period: int, path: Path | None = None) -> pd.DataFrame:
-    return query(
-        "SELECT o.region_code, r.name_ja, r.name_en, o.value FROM marts.observations o "
-        "JOIN marts.regions r USING (region_code) WHERE o.indicator_id = ? AND o.period = ? AND r.level = 'prefecture' "
-        "ORDER BY r.sort_key",
-        [indicator_id, period],
-        path=path,
-    )
-
 
 def population_band(scope: str, sex: str, age_groups: list[str], path: Path | None = None) -> pd.DataFrame:
     """Residents in the given 5-year groups per prefecture (and 00) and period."""
@@ -62,14 +53,6 @@ def population_band(scope: str, sex: str, age_groups: list[str], path: Path | No
         path=path,
     )
 
-
-def summary_counts(path: Path | None = None) -> dict[str, int]:
-    df = query(
-        "SELECT (SELECT count(*) FROM marts.indicators) AS indicators, (SELECT count(*) FROM marts.observations) AS "
-        "observations, (SELECT count(*) FROM marts.sources) AS sources",
-        path=path,
-    )
-    return {k: int(v) for k, v in df.iloc[0].items()}
 
 
 def query_indicator_prefectures(indicator_id: str, path: Path | None = None) -> pd.DataFrame:

@@ -1,4 +1,4 @@
-"""Pure Plotly builders: DataFrame in, figure out. Colour-blind-safe palette (Okabe–Ito).
+"""Pure Plotly builders: DataFrame in, figure out (style: kpidash/figures/style.py).
 
 The charts of the hot paths (ranking, lines, empty) are built as plain figure dicts with Python lists: a
 graph_objects figure validates every property (~10–15 ms per chart) and serialises numpy arrays slowly; the dicts are
@@ -13,55 +13,16 @@ from typing import Any
 import pandas as pd
 import plotly.graph_objects as go
 
-GEOJSON_URL = "/geo/prefectures.geojson"  # served once as a static asset, cached by the browser
-OKABE_ITO = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
-BENCH_COLOURS = {"00": "#000000", "TKY": "#D55E00", "NTK": "#009E73", "peer": "#CC79A7"}
-FONT = "Noto Sans CJK JP, Noto Sans JP, Hiragino Sans, Meiryo, sans-serif"
-BASE_LAYOUT: dict[str, Any] = {
-    "font": {"family": FONT, "size": 13},
-    "margin": {"l": 60, "r": 20, "t": 40, "b": 40},
-    "paper_bgcolor": "white",
-    "plot_bgcolor": "white",
-    "separators": ".,",
-}
-
-
-def _layout(fig: go.Figure, title: str, **kw: Any) -> go.Figure:
-    fig.update_layout(**{**BASE_LAYOUT, **kw}, title={"text": title, "x": 0, "font": {"size": 15}})
-    fig.update_xaxes(showgrid=False, linecolor="#888")
-    fig.update_yaxes(gridcolor="#e5e5e5", zerolinecolor="#aaa", exponentformat="none", separatethousands=True)
-    fig.update_xaxes(exponentformat="none")
-    return fig
-
+from kpidash.figures.maps import prefecture_choropleth
+from kpidash.figures.style import BASE_LAYOUT, BENCH_COLOURS, BENCH_DASH, OKABE_ITO, dict_layout, figure_layout
 
 Figure = dict[str, Any]
-BENCH_DASH = {"00": "dash", "TKY": "dot", "NTK": "dashdot", "peer": "longdash"}  # not by colour alone
 
 
 def _values(values: Any) -> list[Any]:
     """A column as a JSON-ready list: numpy scalars → Python, NaN → None (a gap, drawn as a gap)."""
     out = pd.Series(values).astype(object).tolist()
     return [None if isinstance(v, float) and v != v else v for v in out]
-
-
-def _dict_layout(
-    title: str, xaxis: dict[str, Any] | None = None, yaxis: dict[str, Any] | None = None, **kw: Any
-) -> dict[str, Any]:
-    """The same base layout as :func:`_layout`, for dict figures."""
-    return {
-        **BASE_LAYOUT,
-        **kw,
-        "title": {"text": title, "x": 0, "font": {"size": 15}},
-        "xaxis": {"showgrid": False, "linecolor": "#888", "exponentformat": "none", **(xaxis or {})},
-        "yaxis": {
-            "gridcolor": "#e5e5e5",
-            "zerolinecolor": "#aaa",
-            "exponentformat": "none",
-            "separatethousands": True,
-            "automargin": True,  # long tick labels (e.g. 600,000,000) push the margin instead of being clipped
-            **(yaxis or {}),
-        },
-    }
 
 
 def empty(message: str) -> Figure:
@@ -76,14 +37,12 @@ def empty(message: str) -> Figure:
     }
     return {
         "data": [],
-        "layout": _dict_layout("", {"visible": False}, {"visible": False}, annotations=[annotation]),
+        "layout": dict_layout("", {"visible": False}, {"visible": False}, annotations=[annotation]),
     }
 
 
 def choropleth(cross: pd.DataFrame, title: str, unit: str, highlight: list[str], lang: str = "ja") -> Figure:
     """Prefecture map: a geo ``choropleth`` (SVG), built as a plain dict in kpidash/figures/maps.py."""
-    from kpidash.figures.maps import prefecture_choropleth  # figures_map imports this module's constants
-
     return prefecture_choropleth(cross, title, unit, highlight, lang)
 
 
@@ -146,7 +105,7 @@ def ranking_bar(
     ]
     return {
         "data": [bar],
-        "layout": _dict_layout(
+        "layout": dict_layout(
             title,
             {"title": {"text": unit}},
             {"tickfont": {"size": TICK_FONT}, "automargin": False},
@@ -184,7 +143,7 @@ def lines(
         )
     return {
         "data": traces,
-        "layout": _dict_layout(
+        "layout": dict_layout(
             title,
             {"title": {"text": period_label}, "dtick": 2 if panel["period"].nunique() > 12 else 1},
             {"title": {"text": unit}},
@@ -279,7 +238,7 @@ def kpi_progress(k: dict[str, Any], lang: str = "ja") -> go.Figure:
         )
     fig.update_yaxes(title={"text": unit})
     fig.update_xaxes(dtick=2)
-    return _layout(fig, k["name_ja"] if ja else k["name_en"], height=460, legend={"orientation": "h", "y": -0.2})
+    return figure_layout(fig, k["name_ja"] if ja else k["name_en"], height=460, legend={"orientation": "h", "y": -0.2})
 
 
 def spine(profile: pd.DataFrame, lang: str = "ja") -> go.Figure:
@@ -327,7 +286,7 @@ def spine(profile: pd.DataFrame, lang: str = "ja") -> go.Figure:
     fig.update_xaxes(
         range=[-0.02, 1.02], tickvals=[0, 0.5, 1], ticktext=["最小", "", "最大"] if lang == "ja" else ["min", "", "max"]
     )
-    return _layout(
+    return figure_layout(
         fig,
         "",
         height=max(300, 24 * len(rows) + 80),

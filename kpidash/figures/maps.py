@@ -7,10 +7,7 @@ plotly.js anyway — so no plotly.py validation runs on each callback (go.Figure
 The geometry is not embedded: plotly.js fetches ``/geo/prefectures.geojson`` once (the figure carries its URL). Its
 exterior rings are clockwise, as d3-geo expects (see data/raw/geo/*.meta.yaml).
 
-A geo subplot also loads a Natural Earth base map (``<scope>_<resolution>m.json``, from cdn.plot.ly by default) even
-with every base layer hidden. The app is offline and its CSP allows no other origin, so the shell registers
-:data:`EMPTY_TOPOLOGY` under :data:`TOPOJSON_NAME` before plotly.js draws (``app.py``): nothing is fetched and no base
-map drawn.
+The geo subplot's empty base map: see kpidash/figures/style.py.
 """
 
 from __future__ import annotations
@@ -20,16 +17,12 @@ from typing import Any
 
 import pandas as pd
 
-from kpidash.figures.charts import BASE_LAYOUT, GEOJSON_URL
+from kpidash.figures.style import BASE_LAYOUT, GEO_RESOLUTION, GEO_SCOPE, PREFECTURES_GEOJSON_URL, chart_title
 
 FEATURE_ID_KEY = "properties.pref_code"
 HIGHLIGHT_COLOUR = "#D55E00"
 OUTLINE_COLOUR = "#ffffff"
 TEXT_COLOUR = "#2a3f5f"  # the default plotly template's text colour, as on the other charts (10.7:1 on white)
-GEO_SCOPE = "world"
-GEO_RESOLUTION = 110
-TOPOJSON_NAME = f"{GEO_SCOPE}_{GEO_RESOLUTION}m"  # the base-map file plotly.js would fetch for this geo layout
-EMPTY_TOPOLOGY: dict[str, Any] = {"type": "Topology", "objects": {}, "arcs": []}  # registered under that name
 COLOURBAR_PX = 340  # fits a 390 px phone screen
 MAP_BOTTOM = 0.13  # fraction of the plot height under the map, for the horizontal colour bar
 
@@ -66,7 +59,7 @@ def prefecture_choropleth(
     values = [r[2] for r in rows]
     trace: dict[str, Any] = {
         "type": "choropleth",
-        "geojson": GEOJSON_URL,
+        "geojson": PREFECTURES_GEOJSON_URL,
         "featureidkey": FEATURE_ID_KEY,
         "locations": codes,
         "z": values,
@@ -100,7 +93,7 @@ def prefecture_choropleth(
     layout: dict[str, Any] = {
         **BASE_LAYOUT,
         "font": {**BASE_LAYOUT["font"], "color": TEXT_COLOUR},
-        "title": {"text": title, "x": 0, "font": {"size": 15}},
+        "title": chart_title(title),
         "height": 560,
         "margin": {"l": 0, "r": 0, "t": 40, "b": 0},
         "hovermode": "closest",

@@ -1,4 +1,4 @@
-"""Figures of the municipality view (/municipalities): choropleth map, and the data of the top/bottom ranking lists.
+"""The choropleth map of the municipality view (/municipalities) and the view box it is zoomed to.
 
 The map is a plotly ``choropleth`` trace on a geo subplot (SVG, d3-geo), like the prefecture map: in a browser
 without a GPU (the office PCs and headless Chromium of the benchmark) it draws the 1,741 municipalities 2–3× faster
@@ -8,7 +8,8 @@ embedded in a figure. Figures are plain dicts in plotly's JSON schema
 (``dcc.Graph`` takes them as they are): this view draws up to 1,741 areas per interaction, and building
 ``go.Figure`` objects validated every array again on each call.
 
-Prefecture bounding boxes (the initial view box) are computed once, at import, from the same GeoJSON file.
+The municipalities' bounding boxes (a prefecture's initial view box) are read from the same GeoJSON file, once, on
+the first prefecture view.
 """
 
 from __future__ import annotations
@@ -22,16 +23,12 @@ from typing import Any
 
 import pandas as pd
 
-from kpidash.figures.charts import FONT
-from kpidash.figures.maps import GEO_RESOLUTION, GEO_SCOPE
-from kpidash.formatting import format_number
-from kpidash.web.geo import FILES
+from kpidash.config import BOUNDARY_FILES
+from kpidash.figures.style import FONT, GEO_RESOLUTION, GEO_SCOPE, MUNICIPALITIES_GEOJSON_URL, chart_title
 
-GEOJSON_URL = "/geo/municipalities.geojson"
 FEATURE_ID_KEY = "properties.muni_code_5"
 COLORSCALE = "Viridis"
 MAP_HEIGHT = 560
-RANKING_N = 10  # top and bottom
 # Map viewport the zoom is fitted to: the map sits in one column of .two-col (main is 1,200 px wide at most).
 FIT_WIDTH_PX = 430  # the colour bar takes ~100 px of the column
 FIT_HEIGHT_PX = 480
@@ -116,7 +113,7 @@ Box = tuple[float, float, float, float]  # lon_min, lat_min, lon_max, lat_max
 
 
 @functools.cache
-def feature_boxes(path: Path = FILES["municipalities"]) -> dict[str, tuple[str, Box]]:
+def feature_boxes(path: Path = BOUNDARY_FILES["municipalities"]) -> dict[str, tuple[str, Box]]:
     """muni_code_5 → (pref_code, bounding box) for every municipality of the boundary file (read once)."""
     with path.open(encoding="utf-8") as fh:
         gj = json.load(fh)
@@ -152,12 +149,6 @@ def pref_view(pref: str, codes: frozenset[str] | None = None) -> PrefView | None
     return PrefView(pref, *_union(main), lat, lon, zoom, len(bxs), len(bxs) - len(main))
 
 
-# Once, at import (json.load of the 1.3 MB simplified file): the bounding boxes of all prefectures.
-PREF_VIEWS: dict[str, PrefView] = {
-    p: v for p in sorted({p for p, _ in feature_boxes().values()}) if (v := pref_view(p)) is not None
-}
-
-
 def map_view(pref: str | None, codes: frozenset[str] | None = None) -> dict[str, Any]:
     """The geo subplot's initial view: longitude and latitude ranges of the prefecture's (main) box, or Japan."""
     v = pref_view(pref, codes) if pref else None
@@ -176,7 +167,7 @@ def _base_layout(title: str, **kw: Any) -> dict[str, Any]:
         "paper_bgcolor": "white",
         "plot_bgcolor": "white",
         "separators": ".,",
-        "title": {"text": title, "x": 0, "font": {"size": 15}},
+        "title": chart_title(title),
         **kw,
     }
 
@@ -254,7 +245,7 @@ def muni_choropleth(
     (what is coloured: the number on a log scale if ``log``, else e.g. the share in %)."""
     trace = {
         "type": "choropleth",
-        "geojson": GEOJSON_URL,
+        "geojson": MUNICIPALITIES_GEOJSON_URL,
         "featureidkey": FEATURE_ID_KEY,
         "locations": list(df["region_code"]),
         "text": names,
@@ -281,34 +272,3 @@ def muni_choropleth(
         uirevision=pref or "all",  # keep the user's pan/zoom while only the colours change
     )
     return {"data": [trace], "layout": layout}
-
-
-@dataclass(frozen=True)
-class RankedMunicipality:
-    rank: int  # as in the table: 1 = highest, ties share the smaller rank
-    name: str
-    value: str  # the number as printed (thousands separators, the indicator's decimals); the view adds the unit
-    bar_pct: float  # bar length in % of the largest value of its list
-
-
-def ranking_lists(
-    ranked: pd.DataFrame, measure: str, decimals: int, n: int = RANKING_N
-) -> tuple[list[RankedMunicipality], list[RankedMunicipality]]:
-    """The ``n`` highest and the ``n`` lowest municipalities, both ordered from high to low, from ``ranked`` (sorted
-    by ``measure`` descending, no gaps; columns ``rank``, ``name`` and ``measure``). The lowest list never repeats
-    the highest (fewer than 2n municipalities: it is shorter). Each list's bars are scaled to its own largest value
-    (the lowest values are a thousandth of the highest: on one scale their bars would not show)."""
-
-    def rows(d: pd.DataFrame) -> list[RankedMunicipality]:
-        top = max((float(v) for v in d[measure]), default=0.0)
-        return [
-            RankedMunicipality(
-                rank=int(r),
-                name=str(name),
-                value=format_number(float(v), decimals),
-                bar_pct=round(100 * float(v) / top, 2) if top > 0 and v > 0 else 0.0,
-            )
-            for r, name, v in zip(d["rank"], d["name"], d[measure], strict=True)
-        ]
-
-    return rows(ranked.head(n)), rows(ranked.iloc[max(n, len(ranked) - n) :])

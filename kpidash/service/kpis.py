@@ -12,6 +12,7 @@ from kpidash import config
 from kpidash.analysis import kpi
 from kpidash.analysis.kpi import Breakdown, Series, SurveyInput
 from kpidash.data import queries
+from kpidash.data.connection import warehouse_version
 from kpidash.data.schema import ensure_warehouse_schema
 from kpidash.data.survey import SurveyError, read_survey
 from kpidash.kpi_schema import KpiDefs, check_against_catalogue, load_kpi_defs
@@ -49,12 +50,13 @@ def compute_all(defs: KpiDefs | None = None, path: Path | None = None) -> list[d
 
 
 def _stamp(path: Path) -> float:
+    """The modification time of a definitions or survey file (0 while it is absent)."""
     return path.stat().st_mtime if path.exists() else 0.0
 
 
 @functools.lru_cache(maxsize=4)
 def _kpis(
-    path: str, _wh_mtime: float, _defs_mtime: float, _survey_stamp: tuple[float, ...]
+    path: str, _wh_version: tuple[int, int, int] | None, _defs_mtime: float, _survey_stamp: tuple[float, ...]
 ) -> tuple[dict[str, Any], ...]:
     return tuple(compute_all(load_kpi_defs(), Path(path)))
 
@@ -67,7 +69,7 @@ def _survey_stamp() -> tuple[float, ...]:
 
 def kpis() -> list[dict[str, Any]]:
     wh = config.warehouse_path()
-    return list(_kpis(str(wh), _stamp(wh), _stamp(config.KPI_DEFS_PATH), _survey_stamp()))
+    return list(_kpis(str(wh), warehouse_version(wh), _stamp(config.KPI_DEFS_PATH), _survey_stamp()))
 
 
 def kpi_by_id(kpi_id: str) -> dict[str, Any] | None:
@@ -91,13 +93,13 @@ def prefecture_breakdown(kpi_result: dict[str, Any], path: Path | None = None) -
 
 
 @functools.lru_cache(maxsize=4)
-def _catalogue(path: str, _mtime: float) -> pd.DataFrame:
+def _catalogue(path: str, _version: tuple[int, int, int] | None) -> pd.DataFrame:
     return queries.indicators(path=Path(path))
 
 
 def catalogue() -> pd.DataFrame:
     wh = config.warehouse_path()
-    return _catalogue(str(wh), _stamp(wh))
+    return _catalogue(str(wh), warehouse_version(wh))
 
 
 def validate_startup() -> KpiDefs:

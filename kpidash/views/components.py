@@ -11,7 +11,7 @@ from urllib.parse import quote
 from dash import dcc, html
 
 from kpidash.data import cache as memo
-from kpidash.formatting import format_number, format_signed
+from kpidash.formatting import format_number
 from kpidash.views.a11y import aria as _aria
 
 STATUS_ICON = {
@@ -147,19 +147,13 @@ def source_footer() -> html.Footer:
     )
 
 
-def growth_text(value: float | None) -> str:
-    return format_signed(value, 1, "ポイント")
-
-
 @memo.per_warehouse(maxsize=512, catalogue=True)  # the indicator's definition and sources: not per selection
 def metadata_panel(ind: dict[str, Any], lang: str = "ja", open_: bool = False) -> html.Details:
     """Definition, unit, source, vintage, licence, caveats and the 出典 line of one indicator (built once per
     indicator, language and warehouse version; shared, not to be mutated)."""
-    from kpidash.data import queries  # local: components stay free of data access at import time
+    from kpidash.service import sources  # local: components stay free of data access at import time
 
-    src = queries.sources()
-    row = src[src["source_id"] == ind["source_id"]]
-    s = row.iloc[0].to_dict() if not row.empty else {}
+    s: dict[str, Any] = sources.source(str(ind["source_id"]))
     ja = lang == "ja"
     items = [
         ("定義" if ja else "Definition", ind.get("description") or "—"),

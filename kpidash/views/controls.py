@@ -4,25 +4,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import dcc, html
+from dash import Input, Output, State, callback, dcc, html
 
 from kpidash import config
-from kpidash.data import queries
-from kpidash.params import clean_codes, safe_int
-from kpidash.service import kpis as service
-from kpidash.views import ids
+from kpidash.params import choice, clean_codes, lang_from_search, norm_lang, safe_int
+from kpidash.service import explore
+from kpidash.service.explore import MODE_LABELS
+from kpidash.views import compare, ids, trends
 from kpidash.views.a11y import aria as _aria
 from kpidash.views.components import dropdown_labels
-from kpidash.views.explore import (
-    MODE_LABELS,
-    compare_view,
-    indicator_options,
-    prefecture_options,
-    t,
-    theme_options,
-    trends_view,
-    valid_indicator,
-)
+from kpidash.views.options import indicator_options, prefecture_options, theme_options
+from kpidash.views.region import region_body
+from kpidash.views.text import t
 
 
 def _labelled(label: str, control: Any, for_id: str, wide: bool = False) -> html.Div:
@@ -36,201 +29,130 @@ def _labelled(label: str, control: Any, for_id: str, wide: bool = False) -> html
     return html.Div([head, control], className="control control-wide" if wide else "control")
 
 
-def _theme_of(indicator_id: str) -> str | None:
-    cat = service.catalogue().set_index("indicator_id")
-    return str(cat.loc[indicator_id, "theme"]) if indicator_id in cat.index else None
+def indicator_choices(theme: Any, search: str | None) -> list[dict[str, str]]:
+    """The indicator dropdown's options for a theme, in the page's language (a callback)."""
+    return indicator_options(theme, norm_lang(lang_from_search(search)))
 
 
-def _modes(keys: list[str], lang: str) -> list[dict[str, str]]:
+def narrow_indicators_by_theme(theme_id: str, indicator_id: str) -> None:
+    """Register the callback that fills an indicator dropdown with the indicators of the chosen theme."""
+    callback(
+        Output(indicator_id, "options"), Input(theme_id, "value"), State(ids.URL, "search"), prevent_initial_call=True
+    )(indicator_choices)
+
+
+def _dropdown(label: str, control_id: str, lang: str, wide: bool = False, **props: Any) -> html.Div:
+    return _labelled(label, dcc.Dropdown(id=control_id, labels=dropdown_labels(lang), **props), control_id, wide)
+
+
+def _radio(label: str, control_id: str, options: list[dict[str, str]], value: str) -> html.Div:
+    return _labelled(label, dcc.RadioItems(id=control_id, options=options, value=value, inline=True), control_id)
+
+
+def _modes(keys: tuple[str, ...], lang: str) -> list[dict[str, str]]:
     return [{"label": MODE_LABELS[k][0 if lang == "ja" else 1], "value": k} for k in keys]
 
 
-def compare_layout(indicator: Any, period: Any, mode: Any, highlight: Any, view: Any, sort: Any, lang: str) -> html.Div:
-    ind = valid_indicator(indicator)
-    theme = _theme_of(ind)
-    mode = mode if mode in ("value", "per_capita", "growth") else "value"
-    view = view if view in ("map", "bar", "table") else "map"
-    sort = sort if sort in ("value", "code") else "value"
-    hl = clean_codes(highlight, set(config.PREFECTURE_CODES))
-    periods = queries.periods(ind)
-    p = safe_int(period)
-    p = p if p in periods else (periods[-1] if periods else None)
-    # The first view is part of the layout (the callback runs only when a control changes): one round trip less.
-    body, period_opts, p, state = compare_view(ind, p, mode, hl, view, sort, lang)
+def _indicator_pickers(theme_id: str, indicator_id: str, theme: str | None, ind: str, lang: str) -> list[html.Div]:
+    """The theme dropdown (it narrows the indicator list) and the indicator dropdown."""
+    return [
+        _dropdown(t("分野", "Theme", lang), theme_id, lang, options=theme_options(), value=theme, clearable=True),
+        _dropdown(
+            t("指標", "Indicator", lang),
+            indicator_id,
+            lang,
+            options=indicator_options(theme, lang),
+            value=ind,
+            clearable=False,
+        ),
+    ]
+
+
+def _page(
+    title: str, controls: list[html.Div], body: Any, body_id: str, state_id: str, sync_id: str, state: Any
+) -> html.Div:
     return html.Div(
         [
-            html.H1(t("都道府県を比べる", "Compare prefectures", lang)),
-            html.Div(
-                [
-                    _labelled(
-                        t("分野", "Theme", lang),
-                        dcc.Dropdown(
-                            id=ids.COMPARE_THEME,
-                            labels=dropdown_labels(lang),
-                            options=theme_options(),
-                            value=theme,
-                            clearable=True,
-                        ),
-                        ids.COMPARE_THEME,
-                    ),
-                    _labelled(
-                        t("指標", "Indicator", lang),
-                        dcc.Dropdown(
-                            id=ids.COMPARE_INDICATOR,
-                            labels=dropdown_labels(lang),
-                            options=indicator_options(theme, lang),
-                            value=ind,
-                            clearable=False,
-                        ),
-                        ids.COMPARE_INDICATOR,
-                    ),
-                    _labelled(
-                        t("期間", "Period", lang),
-                        dcc.Dropdown(
-                            id=ids.COMPARE_PERIOD,
-                            labels=dropdown_labels(lang),
-                            options=period_opts,
-                            value=p,
-                            clearable=False,
-                        ),
-                        ids.COMPARE_PERIOD,
-                    ),
-                    _labelled(
-                        t("表示", "Measure", lang),
-                        dcc.RadioItems(
-                            id=ids.COMPARE_MODE,
-                            options=_modes(["value", "per_capita", "growth"], lang),
-                            value=mode,
-                            inline=True,
-                        ),
-                        ids.COMPARE_MODE,
-                    ),
-                    _labelled(
-                        t("強調する都道府県", "Highlight prefectures", lang),
-                        dcc.Dropdown(
-                            id=ids.COMPARE_HIGHLIGHT,
-                            labels=dropdown_labels(lang),
-                            options=prefecture_options(lang),
-                            value=hl,
-                            multi=True,
-                        ),
-                        ids.COMPARE_HIGHLIGHT,
-                    ),
-                    _labelled(
-                        t("図の種類", "View", lang),
-                        dcc.RadioItems(
-                            id=ids.COMPARE_VIEW,
-                            options=[
-                                {"label": t("地図", "Map", lang), "value": "map"},
-                                {"label": t("ランキング", "Ranking", lang), "value": "bar"},
-                                {"label": t("表", "Table", lang), "value": "table"},
-                            ],
-                            value=view,
-                            inline=True,
-                        ),
-                        ids.COMPARE_VIEW,
-                    ),
-                    _labelled(
-                        t("並び順", "Order", lang),
-                        dcc.RadioItems(
-                            id=ids.COMPARE_SORT,
-                            options=[
-                                {"label": t("値の順", "By value", lang), "value": "value"},
-                                {"label": t("コード順", "By code", lang), "value": "code"},
-                            ],
-                            value=sort,
-                            inline=True,
-                        ),
-                        ids.COMPARE_SORT,
-                    ),
-                ],
-                className="controls",
-            ),
-            dcc.Loading(html.Div(body, id=ids.COMPARE_BODY), delay_show=400),
-            dcc.Store(id=ids.COMPARE_STATE, data=state),
-            dcc.Store(id=ids.COMPARE_SYNC),
+            html.H1(title),
+            html.Div(controls, className="controls"),
+            dcc.Loading(html.Div(body, id=body_id), delay_show=400),
+            dcc.Store(id=state_id, data=state),
+            dcc.Store(id=sync_id),
         ],
         className="page",
     )
 
 
+def compare_layout(indicator: Any, period: Any, mode: Any, highlight: Any, view: Any, sort: Any, lang: str) -> html.Div:
+    ind = explore.valid_indicator(indicator)
+    mode = choice(mode, compare.MODES, "value")
+    view = choice(view, compare.VIEWS, "map")
+    sort = choice(sort, compare.SORTS, "value")
+    hl = clean_codes(highlight, set(config.PREFECTURE_CODES))
+    p = explore.page_period(ind, safe_int(period))
+    # The first view is part of the layout (the callback runs only when a control changes): one round trip less.
+    body, period_opts, p, state = compare.compare_view(ind, p, mode, hl, view, sort, lang)
+    views = [("地図", "Map", "map"), ("ランキング", "Ranking", "bar"), ("表", "Table", "table")]
+    sorts = [("値の順", "By value", "value"), ("コード順", "By code", "code")]
+    controls = [
+        *_indicator_pickers(ids.COMPARE_THEME, ids.COMPARE_INDICATOR, explore.theme_of(ind), ind, lang),
+        _dropdown(t("期間", "Period", lang), ids.COMPARE_PERIOD, lang, options=period_opts, value=p, clearable=False),
+        _radio(t("表示", "Measure", lang), ids.COMPARE_MODE, _modes(compare.MODES, lang), mode),
+        _dropdown(
+            t("強調する都道府県", "Highlight prefectures", lang),
+            ids.COMPARE_HIGHLIGHT,
+            lang,
+            options=prefecture_options(lang),
+            value=hl,
+            multi=True,
+        ),
+        _radio(
+            t("図の種類", "View", lang),
+            ids.COMPARE_VIEW,
+            [{"label": t(ja, en, lang), "value": v} for ja, en, v in views],
+            view,
+        ),
+        _radio(
+            t("並び順", "Order", lang),
+            ids.COMPARE_SORT,
+            [{"label": t(ja, en, lang), "value": v} for ja, en, v in sorts],
+            sort,
+        ),
+    ]
+    title = t("都道府県を比べる", "Compare prefectures", lang)
+    return _page(title, controls, body, ids.COMPARE_BODY, ids.COMPARE_STATE, ids.COMPARE_SYNC, state)
+
+
 def trends_layout(indicator: Any, regions: Any, mode: Any, base: Any, lang: str) -> html.Div:
-    ind = valid_indicator(indicator)
-    theme = _theme_of(ind)
+    ind = explore.valid_indicator(indicator)
     allowed = {*config.PREFECTURE_CODES, *config.AGGREGATE_CODES}
-    regs = clean_codes(regions, allowed) or ["00", "TKY", "NTK"]
-    mode = mode if mode in ("value", "per_capita", "growth", "index") else "value"
-    body, state = trends_view(ind, regs, mode, safe_int(base), lang)  # the first view, as on /compare
-    return html.Div(
-        [
-            html.H1(t("推移を見る", "Trends", lang)),
-            html.Div(
-                [
-                    _labelled(
-                        t("分野", "Theme", lang),
-                        dcc.Dropdown(
-                            id=ids.TRENDS_THEME,
-                            labels=dropdown_labels(lang),
-                            options=theme_options(),
-                            value=theme,
-                            clearable=True,
-                        ),
-                        ids.TRENDS_THEME,
-                    ),
-                    _labelled(
-                        t("指標", "Indicator", lang),
-                        dcc.Dropdown(
-                            id=ids.TRENDS_INDICATOR,
-                            labels=dropdown_labels(lang),
-                            options=indicator_options(theme, lang),
-                            value=ind,
-                            clearable=False,
-                        ),
-                        ids.TRENDS_INDICATOR,
-                    ),
-                    _labelled(
-                        t("地域（最大12）", "Regions (up to 12)", lang),
-                        dcc.Dropdown(
-                            id=ids.TRENDS_REGIONS,
-                            labels=dropdown_labels(lang),
-                            options=prefecture_options(lang, with_aggregates=True),
-                            value=regs,
-                            multi=True,
-                        ),
-                        ids.TRENDS_REGIONS,
-                        wide=True,  # up to 12 chosen regions: two grid columns so their names stay readable
-                    ),
-                    _labelled(
-                        t("表示", "Measure", lang),
-                        dcc.RadioItems(
-                            id=ids.TRENDS_MODE,
-                            options=_modes(["value", "per_capita", "growth", "index"], lang),
-                            value=mode,
-                            inline=True,
-                        ),
-                        ids.TRENDS_MODE,
-                    ),
-                    _labelled(
-                        t("基準年（指数）", "Base year (index)", lang),
-                        dcc.Input(
-                            id=ids.TRENDS_BASE, type="number", value=safe_int(base), min=1900, max=2100, debounce=True
-                        ),
-                        ids.TRENDS_BASE,
-                    ),
-                ],
-                className="controls",
-            ),
-            dcc.Loading(html.Div(body, id=ids.TRENDS_BODY), delay_show=400),
-            dcc.Store(id=ids.TRENDS_STATE, data=state),
-            dcc.Store(id=ids.TRENDS_SYNC),
-        ],
-        className="page",
+    regs = clean_codes(regions, allowed) or list(explore.DEFAULT_TREND_REGIONS)
+    mode = choice(mode, trends.MODES, "value")
+    body, state = trends.trends_view(ind, regs, mode, safe_int(base), lang)  # the first view, as on /compare
+    controls = [
+        *_indicator_pickers(ids.TRENDS_THEME, ids.TRENDS_INDICATOR, explore.theme_of(ind), ind, lang),
+        _dropdown(
+            t("地域（最大12）", "Regions (up to 12)", lang),
+            ids.TRENDS_REGIONS,
+            lang,
+            wide=True,  # up to 12 chosen regions: two grid columns so their names stay readable
+            options=prefecture_options(lang, with_aggregates=True),
+            value=regs,
+            multi=True,
+        ),
+        _radio(t("表示", "Measure", lang), ids.TRENDS_MODE, _modes(trends.MODES, lang), mode),
+        _labelled(
+            t("基準年（指数）", "Base year (index)", lang),
+            dcc.Input(id=ids.TRENDS_BASE, type="number", value=safe_int(base), min=1900, max=2100, debounce=True),
+            ids.TRENDS_BASE,
+        ),
+    ]
+    return _page(
+        t("推移を見る", "Trends", lang), controls, body, ids.TRENDS_BODY, ids.TRENDS_STATE, ids.TRENDS_SYNC, state
     )
 
 
 def region_layout(code: str, theme: Any, lang: str) -> html.Div:
-    from kpidash.views.explore import region_body
-
     parts, themes, current = region_body(code, theme if isinstance(theme, str) else None, lang)
     if themes:
         chips = html.Nav(

@@ -2,7 +2,6 @@
 
 URL = "app-url"
 LANG_TOGGLE = "app-lang-toggle"
-LANG_SYNC = "app-lang-sync"
 NAV_LINK = "app-nav-link"  # pattern-matching: {"type": NAV_LINK, "path": "/compare"}
 
 COMPARE_THEME = "compare-theme"
@@ -24,8 +23,3 @@ TRENDS_BASE = "trends-base"
 TRENDS_BODY = "trends-body"
 TRENDS_STATE = "trends-state"
 TRENDS_SYNC = "trends-sync"
-
-REGION_THEME = "region-theme"
-REGION_BODY = "region-body"
-REGION_STATE = "region-state"
-REGION_SYNC = "region-sync"

@@ -8,7 +8,7 @@ import pandas as pd
 from dash import html
 
 from kpidash.analysis import progress
-from kpidash.data import queries
+from kpidash.service import sources
 from kpidash.views import components
 from kpidash.views.a11y import aria as _aria
 
@@ -108,23 +108,8 @@ def overview(kpis: list[dict[str, Any]], catalogue: pd.DataFrame, lang: str = "j
     )
 
 
-def warehouse_built() -> str:
-    import datetime as dt
-
-    from kpidash import config
-
-    p = config.warehouse_path()
-    return dt.datetime.fromtimestamp(p.stat().st_mtime).strftime("%Y-%m-%d %H:%M") if p.exists() else "—"
-
-
 def about() -> html.Div:
-    src = queries.sources()
-    cat = queries.indicators()
-    # Data freshness: the periods each source's indicators cover in this warehouse.
-    cover = cat.groupby("source_id").agg(
-        first=("first_period", "min"), last=("last_period", "max"), n=("indicator_id", "count")
-    )
-    src = src.join(cover, on="source_id")
+    src = sources.sources_with_coverage()  # data freshness: the periods each source's indicators cover
     rows = [
         html.Tr(
             [
@@ -147,7 +132,7 @@ def about() -> html.Div:
             ),
             html.P(components.CITATION, className="citation"),
             html.P(
-                f"ウェアハウス作成: {warehouse_built()}。収録期間は各出典の指標が持つ最初と最後の期間（年度または年）です。",
+                f"ウェアハウス作成: {sources.warehouse_built()}。収録期間は各出典の指標が持つ最初と最後の期間（年度または年）です。",
                 className="small",
             ),
             html.Table(

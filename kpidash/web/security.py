@@ -131,7 +131,9 @@ def install(app: dash.Dash) -> None:
         if isinstance(exc, HTTPException):
             code = exc.code or 500
             if _is_api(path):
-                return jsonify({"error": exc.description or exc.name, "status": code}), code
+                # the exception's own headers (a 405's Allow, RFC 9110) with the JSON body instead of its HTML page
+                headers = [(k, v) for k, v in exc.get_headers() if k.lower() != "content-type"]
+                return jsonify({"error": exc.description or exc.name, "status": code}), code, headers
             if code == 404:
                 return Response(NOT_FOUND_HTML, status=404, mimetype="text/html")
             return exc

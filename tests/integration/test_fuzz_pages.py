@@ -1,7 +1,8 @@
 """Fuzzing every registered Dash page with hostile query strings and path variables.
 
 Two levels:
-- HTTP: ``GET <page path>?<fuzzed query>`` through Flask's test client never answers 5xx;
+- HTTP: ``GET <page path>?<fuzzed query>`` through Flask's test client never answers 5xx, and the server caught and
+  logged no exception on the way (an error page or an empty prerender may still answer 200);
 - the page itself: each page module's own ``layout(**params)`` — what Dash calls with the query parameters and path
   variables of the URL — returns a serialisable component for any string (or repeated-key list) it is given. The
   module's function is called, not the registry entry, which kpidash.web.security wraps with an error page: a page must
@@ -26,6 +27,8 @@ from dash.development.base_component import Component
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from plotly.io.json import to_json_plotly
+
+from tests.conftest import ServerErrors, record_server_errors
 
 pytestmark = pytest.mark.integration
 
@@ -80,6 +83,12 @@ class Site:
     client: Any
     pages: dict[str, Page]
     valid: list[str]
+    errors: ServerErrors
+
+    def assert_no_server_errors(self, what: object) -> None:
+        problems = self.errors.problems()
+        self.errors.clear()
+        assert not problems, f"{what}: the server caught and logged:\n" + "\n".join(problems)
 
 
 def _params(fn: Any, template: str | None) -> list[str]:
@@ -96,7 +105,7 @@ def _params(fn: Any, template: str | None) -> list[str]:
 
 @pytest.fixture(scope="module")
 def site(warehouse_path: Path) -> Iterator[Site]:
-    with pytest.MonkeyPatch.context() as mp:
+    with record_server_errors() as errors, pytest.MonkeyPatch.context() as mp:
         mp.setenv("KPI_WAREHOUSE", str(warehouse_path))
         import app as app_module
         from kpidash.data import queries
@@ -128,7 +137,8 @@ def site(warehouse_path: Path) -> Iterator[Site]:
             "2020",
             "2022",
         ]
-        yield Site(app_module.app.server.test_client(), pages, valid)
+        errors.clear()
+        yield Site(app_module.app.server.test_client(), pages, valid, errors)
 
 
 def test_every_page_file_is_registered(site: Site) -> None:
@@ -161,16 +171,22 @@ def _call(page: Page, kwargs: dict[str, Any]) -> None:
     to_json_plotly(result)  # what Dash sends to the browser must serialise
 
 
+def _check(site: Site, page: Page, kwargs: dict[str, Any]) -> None:
+    _call(page, kwargs)
+    site.assert_no_server_errors(f"{page.module}.layout({kwargs!r})")
+
+
 @pytest.mark.parametrize("page_file", PAGE_FILES)
 def test_page_layout_survives_hostile_values(site: Site, page_file: str) -> None:
     """Every page, deterministically: all its parameters set to each hostile value, then to a repeated key."""
     page = site.pages[f"pages.{page_file}"]
     if not callable(page.layout):
         pytest.skip("static layout")
-    _call(page, {})  # the defaults (what a plain link to the page shows)
+    site.errors.clear()
+    _check(site, page, {})  # the defaults (what a plain link to the page shows)
     for value in HOSTILE:
-        _call(page, dict.fromkeys(page.params, value))
-    _call(page, {name: ["en", "ja"] for name in page.params})
+        _check(site, page, dict.fromkeys(page.params, value))
+    _check(site, page, {name: ["en", "ja"] for name in page.params})
 
 
 @FUZZ
@@ -179,7 +195,8 @@ def test_fuzz_page_layouts(site: Site, data: st.DataObject) -> None:
     page = data.draw(st.sampled_from(sorted(site.pages.values(), key=lambda p: p.module)), label="page")
     if not callable(page.layout):
         return
-    _call(page, data.draw(_kwargs(site, page), label="kwargs"))
+    site.errors.clear()
+    _check(site, page, data.draw(_kwargs(site, page), label="kwargs"))
 
 
 @FUZZ
@@ -191,6 +208,7 @@ def test_fuzz_page_urls_never_5xx(site: Site, data: st.DataObject) -> None:
         path = path.replace(var, urllib.parse.quote(data.draw(_values(site), label=var) or "x", safe=""), 1)
     query = data.draw(_kwargs(site, page), label="query")
     url = path + "?" + urllib.parse.urlencode(query, doseq=True)
+    site.errors.clear()
     resp = site.client.get(url)
     try:
         assert resp.status_code < 500, (url, resp.status_code)
@@ -205,3 +223,4 @@ def test_fuzz_page_urls_never_5xx(site: Site, data: st.DataObject) -> None:
         assert resp.is_json and resp.get_json()["type"] == "Div"
     finally:
         resp.close()
+    site.assert_no_server_errors(url)

@@ -18,6 +18,7 @@ import yaml
 from dash import Patch
 from plotly.io.json import to_json_plotly
 
+from kpidash.analysis.municipal import BLOCK_ROWS
 from kpidash.config import RAW_DIR
 
 pytestmark = pytest.mark.integration
@@ -66,26 +67,33 @@ def vm(use_warehouse: Path):
     return views_muni
 
 
-def test_raw_file_covers_the_warehouse(vm, wh):
+@pytest.fixture()
+def sm(use_warehouse: Path):
+    from kpidash.service import municipal as service_muni
+
+    return service_muni
+
+
+def test_raw_file_covers_the_warehouse(sm, wh):
     n = wh.execute("SELECT count(*) FROM marts.regions WHERE level = 'municipality'").fetchone()[0]
     assert len(raw_counts()) == n == 1741
-    assert len(vm.muni_frame("pop_all_total", None, "value")) == n
+    assert len(sm.muni_frame("pop_all_total", None, "value")) == n
 
 
-def test_indicators_are_the_municipal_ones(vm, wh):
+def test_indicators_are_the_municipal_ones(sm, wh):
     expected = {
         r[0]
         for r in wh.execute(
             "SELECT DISTINCT indicator_id FROM marts.observations WHERE length(region_code) = 5"
         ).fetchall()
     }
-    assert set(vm.catalogue()["indicator_id"]) == expected
+    assert set(sm.catalogue()["indicator_id"]) == expected
     assert {"pop_all_total", "pop_all_65plus", "pop_all_0_14", "pop_all_15_29"} <= expected
 
 
 @pytest.mark.parametrize("indicator", ["pop_all_65plus", "pop_all_0_14", "pop_all_15_29", "pop_all_total"])
-def test_values_equal_raw_csv_and_duckdb(vm, wh, indicator):
-    df = vm.muni_frame(indicator, None, "value").set_index("region_code")
+def test_values_equal_raw_csv_and_duckdb(sm, wh, indicator):
+    df = sm.muni_frame(indicator, None, "value").set_index("region_code")
     sql = (
         "SELECT o.region_code, o.value FROM marts.observations o JOIN marts.regions r USING (region_code) "
         "WHERE r.level = 'municipality' AND o.indicator_id = ? AND o.period = 2023"
@@ -98,8 +106,8 @@ def test_values_equal_raw_csv_and_duckdb(vm, wh, indicator):
     assert len(df) == len(db)
 
 
-def test_shares_computed_from_the_municipality_total(vm):
-    df = vm.muni_frame("pop_all_65plus", None, "share").set_index("region_code")
+def test_shares_computed_from_the_municipality_total(sm):
+    df = sm.muni_frame("pop_all_65plus", None, "share").set_index("region_code")
     raw = raw_counts()
     for code in SAMPLE:
         expected = raw[code]["pop_all_65plus"] / raw[code]["pop_all_total"] * 100
@@ -111,20 +119,20 @@ def test_shares_computed_from_the_municipality_total(vm):
     assert df.loc[best, "rank"] == 1
 
 
-def test_total_has_no_share_mode(vm):
-    assert vm.valid_mode("share", "pop_all_total") == "value"
-    assert vm.valid_mode("share", "pop_all_65plus") == "share"
-    assert vm.valid_mode("'; DROP", "pop_all_65plus") == "value"
+def test_total_has_no_share_mode(sm):
+    assert sm.valid_mode("share", "pop_all_total") == "value"
+    assert sm.valid_mode("share", "pop_all_65plus") == "share"
+    assert sm.valid_mode("'; DROP", "pop_all_65plus") == "value"
 
 
-def test_prefecture_filter_and_ranks(vm):
-    df = vm.muni_frame("pop_all_65plus", "13", "share")
+def test_prefecture_filter_and_ranks(sm):
+    df = sm.muni_frame("pop_all_65plus", "13", "share")
     raw = raw_counts()
     tokyo = {c for c in raw if raw_pref(c) == "13"}
     assert set(df["region_code"]) == tokyo
     assert sorted(df["rank"].tolist()) == list(range(1, len(df) + 1))  # shares of Tokyo have no ties
     assert not df["name"].str.startswith("東京都").any()  # the prefecture is dropped inside one prefecture
-    assert vm.muni_frame("pop_all_65plus", None, "share")["name"].str.contains(" ").all()
+    assert sm.muni_frame("pop_all_65plus", None, "share")["name"].str.contains(" ").all()
 
 
 def test_render_full_figure_and_patch(vm):
@@ -182,7 +190,7 @@ def raw_short_names() -> dict[str, str]:
     ("indicator", "pref", "mode"),
     [("pop_all_65plus", "13", "share"), ("pop_all_0_14", "31", "value"), ("pop_all_total", None, "value")],
 )
-def test_ranking_lists_from_the_register(vm, indicator, pref, mode):
+def test_ranking_lists_from_the_register(vm, sm, indicator, pref, mode):
     """The ranking panel's data, recomputed from the raw register: the 10 highest and 10 lowest (fewer when a
     prefecture has fewer than 20 municipalities: 鳥取県 has 19, the lists do not overlap), ranks with ties sharing the
     smaller rank, values as printed, bars relative to each list's largest value."""
@@ -198,7 +206,8 @@ def test_ranking_lists_from_the_register(vm, indicator, pref, mode):
     n_top = min(10, len(ordered))
     expected = [ordered[:n_top], ordered[max(10, len(ordered) - 10) :]]
     *_, state = vm.muni_render(indicator, pref, mode, "ja")
-    top, bottom = vm._parts(*vm._wh(), indicator, pref, mode, "ja")["ranking"]["lists"]
+    summary = sm.summary(sm.selection(indicator, pref, mode))
+    top, bottom = summary.top, summary.bottom
     assert state["pref"] == pref
     if pref == "31":
         assert len(ordered) == 19 and len(bottom) == 9  # ranks 11–19: none repeated from the top list
@@ -265,24 +274,24 @@ def test_log_colour_scale_in_value_mode(vm):
     assert t["colorbar"]["ticktext"][0].replace(",", "").isdigit()
 
 
-def test_rows_sorted_server_side(vm):
+def test_rows_sorted_server_side(sm):
     raw = raw_counts()
     state = {"indicator": "pop_all_65plus", "pref": None, "mode": "share"}
-    r = vm.muni_rows({"startRow": 0, "endRow": 50, "sortModel": [{"colId": "total", "sort": "asc"}]}, state)
+    r = sm.muni_rows({"startRow": 0, "endRow": 50, "sortModel": [{"colId": "total", "sort": "asc"}]}, state)
     assert r["rowCount"] == 1741 and len(r["rowData"]) == 50
     smallest = min(raw, key=lambda c: raw[c]["pop_all_total"])
     assert r["rowData"][0]["region_code"] == smallest
     assert r["rowData"][0]["total"] == raw[smallest]["pop_all_total"]
     totals = [x["total"] for x in r["rowData"]]
     assert totals == sorted(totals)
-    page2 = vm.muni_rows({"startRow": 50, "endRow": 100, "sortModel": []}, state)["rowData"]
+    page2 = sm.muni_rows({"startRow": 50, "endRow": 100, "sortModel": []}, state)["rowData"]
     assert [x["rank"] for x in page2] == sorted(x["rank"] for x in page2) and page2[0]["rank"] >= 50
     # Hostile requests are bounded, never errors.
-    r = vm.muni_rows({"startRow": -5, "endRow": 10**9, "sortModel": [{"colId": "__class__", "sort": "x"}]}, {})
-    assert 0 < len(r["rowData"]) <= 10 * vm.BLOCK_ROWS
+    r = sm.muni_rows({"startRow": -5, "endRow": 10**9, "sortModel": [{"colId": "__class__", "sort": "x"}]}, {})
+    assert 0 < len(r["rowData"]) <= 10 * BLOCK_ROWS
     for hostile in ({"startRow": "abc", "endRow": float("inf"), "sortModel": ["x", None]}, "nonsense", None):
-        r = vm.muni_rows(hostile, ["not", "a", "dict"])  # type: ignore[arg-type]
-        assert r["rowCount"] > 0 and len(r["rowData"]) == vm.BLOCK_ROWS
+        r = sm.muni_rows(hostile, ["not", "a", "dict"])  # type: ignore[arg-type]
+        assert r["rowCount"] > 0 and len(r["rowData"]) == BLOCK_ROWS
 
 
 def test_marts_exported_to_parquet(warehouse_path: Path, wh):

@@ -49,7 +49,7 @@ def _csv(client, href: str) -> pd.DataFrame:
 
 
 def test_region_links_cover_the_theme_on_screen(client, warehouse_path):
-    from kpidash.views.explore import region_body
+    from kpidash.views.region import region_body
 
     body, _, theme = region_body("13", None, "ja")
     assert theme == "経済・雇用"
@@ -107,7 +107,7 @@ def test_region_links_cover_the_theme_on_screen(client, warehouse_path):
 
 
 def test_region_single_request_theme_has_one_bar(client, warehouse_path):
-    from kpidash.views.explore import region_body
+    from kpidash.views.region import region_body
 
     body, _themes, theme = region_body("01", "住宅・建設", "en")
     assert theme == "住宅・建設"
@@ -121,7 +121,7 @@ def test_region_single_request_theme_has_one_bar(client, warehouse_path):
 
 
 def test_trends_links(client, warehouse_path):
-    from kpidash.views.explore import trends_body
+    from kpidash.views.trends import trends_body
 
     body = trends_body("gdp_nominal", ["TKY", "13", "27"], "index", 2015, "ja")
     [bar] = _bars(body)
@@ -150,7 +150,7 @@ def test_trends_links(client, warehouse_path):
 
 
 def test_compare_links_per_capita_include_the_population(client, warehouse_path):
-    from kpidash.views.explore import compare_body
+    from kpidash.views.compare import compare_body
 
     body, _info = compare_body("gdp_nominal", 2020, "per_capita", ["13"], "bar", "value", "ja")
     [bar] = _bars(body)
@@ -180,7 +180,7 @@ def test_compare_links_per_capita_include_the_population(client, warehouse_path)
 
 
 def test_compare_table_view_has_no_chart_links(client):
-    from kpidash.views.explore import compare_body
+    from kpidash.views.compare import compare_body
 
     body, _ = compare_body("gdp_nominal", 2020, "value", [], "table", "value", "en")
     [bar] = _bars(body)

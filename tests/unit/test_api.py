@@ -1,4 +1,4 @@
-"""API contract on the real warehouse (and data.json on a small crafted one), called through Flask's test client."""
+"""API contract on the synthetic warehouse (and data.json on a small crafted one), called through Flask's test client."""
 
 from __future__ import annotations
 
@@ -9,8 +9,6 @@ from pathlib import Path
 
 import duckdb
 import pytest
-
-pytestmark = pytest.mark.integration
 
 REQUIRED = {
     "id",
@@ -28,8 +26,8 @@ REQUIRED = {
 }
 
 
-def test_kpis_list(client):
-    r = client.get("/api/v1/kpis")
+def test_kpis_list(fixture_client):
+    r = fixture_client.get("/api/v1/kpis")
     assert r.status_code == 200
     data = r.get_json()
     assert [k["id"] for k in data] == ["productivity_growth", "living_outlook", "young_women_outside_tokyo"]
@@ -40,14 +38,14 @@ def test_kpis_list(client):
         assert k["target"]["year"] == 2029
 
 
-def test_kpi_one_and_unknown(client):
-    assert client.get("/api/v1/kpis/young_women_outside_tokyo").get_json()["goal"] == 3
-    r = client.get("/api/v1/kpis/no_such_kpi")
+def test_kpi_one_and_unknown(fixture_client):
+    assert fixture_client.get("/api/v1/kpis/young_women_outside_tokyo").get_json()["goal"] == 3
+    r = fixture_client.get("/api/v1/kpis/no_such_kpi")
     assert r.status_code == 404
     assert "no_such_kpi" in r.get_json()["error"]
 
 
-def test_cli_kpi_status_json(use_warehouse, capsys):
+def test_cli_kpi_status_json(use_fixture_warehouse, capsys):
     import json
 
     from kpidash.__main__ import main
@@ -57,7 +55,7 @@ def test_cli_kpi_status_json(use_warehouse, capsys):
     assert {r["id"] for r in rows} == {"productivity_growth", "living_outlook", "young_women_outside_tokyo"}
 
 
-def test_app_refuses_invalid_defs(tmp_path, use_warehouse, monkeypatch, capsys):
+def test_app_refuses_invalid_defs(tmp_path, use_fixture_warehouse, monkeypatch, capsys):
     import app as app_module  # the valid app first; then the same factory with broken definitions
     from kpidash import config
 

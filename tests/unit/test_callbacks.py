@@ -6,11 +6,9 @@ import pytest
 
 from tests.conftest import open_readonly
 
-pytestmark = pytest.mark.integration
-
 
 @pytest.fixture()
-def pages_loaded(use_warehouse):
+def pages_loaded(use_fixture_warehouse):
     import app  # noqa: F401  (registers the pages and their callbacks)
     import pages.compare
     import pages.trends
@@ -34,7 +32,7 @@ def _figure(component):
     return None
 
 
-def test_compare_bar_values_match_the_warehouse(pages_loaded, warehouse_path):
+def test_compare_bar_values_match_the_warehouse(pages_loaded, fixture_warehouse):
     import pages.compare as compare
 
     body, options, period, state = compare.render("gdp_nominal", 2019, "value", ["13"], "bar", "value", "")
@@ -42,7 +40,7 @@ def test_compare_bar_values_match_the_warehouse(pages_loaded, warehouse_path):
     assert state["indicator"] == "gdp_nominal" and state["highlight"] == "13" and state["view"] == "bar"
     fig = _figure(body)
     bar = fig.data[0]
-    con = open_readonly(warehouse_path)
+    con = open_readonly(fixture_warehouse)
     expected = dict(
         con.execute(
             "SELECT r.name_ja, o.value FROM marts.observations o JOIN marts.regions r USING (region_code) "
@@ -58,12 +56,12 @@ def test_compare_bar_values_match_the_warehouse(pages_loaded, warehouse_path):
     assert colours["東京都"] != colours["大阪府"]
 
 
-def test_compare_per_capita_is_ratio_of_sums(pages_loaded, warehouse_path):
+def test_compare_per_capita_is_ratio_of_sums(pages_loaded, fixture_warehouse):
     import pages.compare as compare
 
     body, _, period, state = compare.render("ssdse_births", None, "per_capita", [], "table", "code", "")
     assert state["mode"] == "per_capita"
-    con = open_readonly(warehouse_path)
+    con = open_readonly(fixture_warehouse)
     births, pop = (
         con.execute(
             f"SELECT sum(value) FROM marts.observations WHERE indicator_id = '{i}' AND period = ? "
@@ -88,7 +86,7 @@ def test_compare_rejects_hostile_inputs_quietly(pages_loaded):
     assert state["highlight"] == "" and isinstance(period, int)
 
 
-def test_trends_index_mode(pages_loaded, warehouse_path):
+def test_trends_index_mode(pages_loaded, fixture_warehouse):
     import pages.trends as trends
 
     body, state = trends.render("gdp_nominal", ["TKY", "NTK"], "index", 2011, "")
@@ -97,7 +95,7 @@ def test_trends_index_mode(pages_loaded, warehouse_path):
     for trace in fig.data:
         values = dict(zip(trace.x, trace.y, strict=True))
         assert values[2011] == pytest.approx(100)
-    con = open_readonly(warehouse_path)
+    con = open_readonly(fixture_warehouse)
     a, b = (
         con.execute(
             "SELECT value FROM marts.observations WHERE indicator_id='gdp_nominal' AND region_code='TKY' AND period=?",
@@ -110,35 +108,65 @@ def test_trends_index_mode(pages_loaded, warehouse_path):
     assert dict(zip(tky.x, tky.y, strict=True))[2022] == pytest.approx(b / a * 100)
 
 
-def test_every_page_layout_builds(pages_loaded):
-    import dash
+# The heading each page shows with its defaults: the page's name, or what it defaults to (/indicator: gdp_nominal,
+# /region: 13 in 関東, /kpi: the first KPI of kpi_defs.yaml).
+FIRST_HEADINGS = {
+    "pages.overview": "地域未来 KPI ダッシュボード",
+    "pages.about": "データと出典",
+    "pages.compare": "都道府県を比べる",
+    "pages.indicator": "県内総生産（名目）",
+    "pages.kpi": "労働生産性の伸び率の差（東京圏以外－東京圏）",
+    "pages.municipalities": "市区町村を比べる",
+    "pages.not_found_404": "ページが見つかりません",
+    "pages.region": "東京都（関東）",
+    "pages.trends": "推移を見る",
+}
 
+
+def _first_heading(component):
+    """The first string inside the first H1 of a component tree."""
+    from dash import html
+
+    for c in component if isinstance(component, list | tuple) else [component]:
+        if isinstance(c, html.H1):
+            return _texts(c.children)[0]
+        children = getattr(c, "children", None)
+        if children is not None and not isinstance(children, str):
+            found = _first_heading(children)
+            if found is not None:
+                return found
+    return None
+
+
+def test_every_page_layout_builds(pages_loaded, server_errors):
+    """Each registered page (as Dash calls it, behind the error-page guard) renders its own heading, serialises, and
+    the server logged no caught exception on the way (the guard would otherwise show the error page)."""
+    import dash
+    from plotly.io.json import to_json_plotly
+
+    headings = {}
     for page in dash.page_registry.values():
         layout = page["layout"]
         result = layout() if callable(layout) else layout
-        assert result is not None, page["module"]
+        to_json_plotly(result)
+        headings[page["module"]] = _first_heading(result)
+    assert headings == FIRST_HEADINGS
+    assert not server_errors.problems()
 
 
-def test_kpi3_breakdown_matches_the_raw_register(use_warehouse):
-    import csv
-
+def test_kpi3_breakdown_on_the_fixture(use_fixture_warehouse):
+    """Growth 2020→2024 of Japanese women aged 15–29 per prefecture. The fixture's female count of prefecture n in
+    group g (15_19 = 3, 20_24 = 4, 25_29 = 5) and period p is 10n + g + (p − 2020): 30n + 12 in 2020, 30n + 24 in
+    2024."""
     from kpidash.service import kpis as service
-    from tests.conftest import RAW
 
     k = service.kpi_by_id("young_women_outside_tokyo")
     cross, title_ja, _, unit = service.prefecture_breakdown(k)
     assert unit == "%" and "2020年→2024年" in title_ja
-    counts: dict[tuple[str, int], float] = {}
-    with (RAW / "population_jukiban" / "pref_population_age_sex_jukiban_1995_2024.csv").open(encoding="utf-8") as fh:
-        for row in csv.DictReader(fh):
-            if row["scope"] == "japanese" and row["sex"] == "female" and row["pref_code"] in ("02", "13"):
-                counts[(row["pref_code"], int(row["year"]))] = sum(
-                    float(row[c]) for c in ("age_15_19", "age_20_24", "age_25_29")
-                )
     got = cross.set_index("region_code")["value"]
-    for code in ("02", "13"):
-        assert got[code] == pytest.approx((counts[(code, 2024)] / counts[(code, 2020)] - 1) * 100)
     assert len(cross) == 47
+    for n in (1, 2, 13, 47):
+        assert got[f"{n:02d}"] == pytest.approx(((30 * n + 24) / (30 * n + 12) - 1) * 100)
 
 
 def _texts(component) -> list[str]:

@@ -15,7 +15,7 @@ import numpy as np
 import plotly.graph_objects as go
 import pytest
 
-from kpidash.api import chart_images
+from kpidash.api import chart_citation, chart_images
 from kpidash.views import downloads
 from tests.conftest import REPO
 
@@ -59,20 +59,20 @@ def _px(line: str, size: int) -> float:
 
 @pytest.mark.parametrize("max_px", [300, 500, 988])
 def test_citation_wraps_to_the_width(max_px):
-    lines = chart_images.wrap_text(CITATION, max_px)
+    lines = chart_citation.wrap_text(CITATION, max_px)
     assert len(lines) > 1
-    assert all(_px(line, chart_images.CITATION_FONT) <= max_px for line in lines)
+    assert all(_px(line, chart_citation.CITATION_FONT) <= max_px for line in lines)
     assert "".join(lines).replace(" ", "") == CITATION.replace(" ", "")
-    assert chart_images.wrap_text("出典：短い", 1000) == ["出典：短い"]
+    assert chart_citation.wrap_text("出典：短い", 1000) == ["出典：短い"]
 
 
 def test_citation_strip_is_added_under_the_chart_svg():
     inner = b'<?xml version="1.0"?><svg xmlns="http://www.w3.org/2000/svg" width="400" height="300"><rect/></svg>'
     lines = ["出典：A「<B>」&", "を加工して作成"]
-    out = chart_images.add_citation(inner, lines, 400, 300, "Noto Sans CJK JP")
+    out = chart_citation.add_citation(inner, lines, 400, 300, "Noto Sans CJK JP")
     root = ET.fromstring(out)
     ns = "{http://www.w3.org/2000/svg}"
-    strip = 2 * chart_images.CITATION_LINE + 2 * chart_images.CITATION_PAD
+    strip = 2 * chart_citation.CITATION_LINE + 2 * chart_citation.CITATION_PAD
     assert (root.get("width"), root.get("height")) == ("400", str(300 + strip))
     assert root.get("viewBox") == f"0 0 400 {300 + strip}"
     [chart] = root.findall(ns + "svg")

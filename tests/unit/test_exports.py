@@ -1,7 +1,7 @@
-"""Export renderers (CSV / XLSX / ZIP) on crafted frames, and the warehouse-backed helpers on the real warehouse.
+"""Export renderers (CSV / XLSX / ZIP) on crafted frames, and the warehouse-backed helpers on the synthetic warehouse.
 
 Expected values come from the frames built here or from the warehouse read independently with DuckDB / kpi_defs.yaml
-read with PyYAML — never from constants copied out of kpidash.exports.
+read with PyYAML — never from constants copied out of the kpidash modules.
 """
 
 from __future__ import annotations
@@ -20,7 +20,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
 
-from kpidash.api import exports
+from kpidash.api import exports, exports_xlsx, exports_zip
+from kpidash.data import observations
+from kpidash.service import provenance
 
 DANGEROUS = ["=1+1", "+81 3", "-x", "@SUM(A1:A9)", "\tHYPERLINK", "\rcmd", "=cmd|' /C calc'!A0"]
 SAFE = ["東京圏", "a=b", "1-2", " =leading space", "m²", "総人口（住民基本台帳）"]
@@ -172,7 +174,7 @@ NOTES = {
 
 def test_xlsx_types_layout_and_notes():
     df = crafted()
-    wb = load_workbook(io.BytesIO(exports.to_xlsx_bytes(df, NOTES)))
+    wb = load_workbook(io.BytesIO(exports_xlsx.to_xlsx_bytes(df, NOTES)))
     assert wb.sheetnames == ["データ", "注記"]
     ws = wb["データ"]
     assert ws.freeze_panes == "A2"
@@ -214,7 +216,7 @@ def test_zip_bundle_contents_and_hashes():
     meta = {k: v for k, v in NOTES.items() if k != "query_url"}
     meta["caveats"] = {"net_migration_all": "東京圏は都道府県の合計"}
     url = "http://127.0.0.1:8050/api/v1/data.zip?indicators=net_migration_all,gdp_nominal"
-    zf = zipfile.ZipFile(io.BytesIO(exports.zip_bundle(df, meta, url)))
+    zf = zipfile.ZipFile(io.BytesIO(exports_zip.zip_bundle(df, meta, url)))
     assert zf.testzip() is None
     assert sorted(zf.namelist()) == ["README.txt", "data.csv", "metadata.json"]
     data_csv, meta_json = zf.read("data.csv"), zf.read("metadata.json")
@@ -236,31 +238,29 @@ def test_zip_bundle_contents_and_hashes():
 # ------------------------------------------------------------------------------------- on the real warehouse
 
 
-@pytest.mark.integration
-def test_citation_line_from_marts_sources(use_warehouse, wh):
-    cites = dict(wh.execute("SELECT source_id, citation_ja FROM marts.sources").fetchall())
-    line = exports.citation_line(["esri2022_soukatu1", "ssdse_b"])
+def test_citation_line_from_marts_sources(use_fixture_warehouse, fixture_wh):
+    cites = dict(fixture_wh.execute("SELECT source_id, citation_ja FROM marts.sources").fetchall())
+    line = provenance.citation_line(["esri2022_soukatu1", "ssdse_b"])
     assert line == f"出典：{cites['esri2022_soukatu1']}、{cites['ssdse_b']}を加工して作成"
     # two sources with the same citation are cited once
-    assert exports.citation_line(["esri2022_soukatu1", "esri2022_soukatu2"]) == (
+    assert provenance.citation_line(["esri2022_soukatu1", "esri2022_soukatu2"]) == (
         f"出典：{cites['esri2022_soukatu1']}を加工して作成"
     )
     # same publisher, different titles: the publisher once, every title kept
-    line = exports.citation_line(["migration_sex", "lfs_pref_model"])
+    line = provenance.citation_line(["migration_sex", "lfs_pref_model"])
     pub = cites["migration_sex"].split("「")[0]
     assert line.startswith("出典：") and line.endswith("を加工して作成") and line.count(pub) == 1
     for s in ("migration_sex", "lfs_pref_model"):
         assert "「" + cites[s].split("「", 1)[1] in line
     with pytest.raises(exports.ExportError, match="no_such_source"):
-        exports.citation_line(["no_such_source"])
+        provenance.citation_line(["no_such_source"])
 
 
-@pytest.mark.integration
-def test_long_data_matches_warehouse(use_warehouse, wh):
+def test_long_data_matches_warehouse(use_fixture_warehouse, fixture_wh):
     ids, regions = ["pop_all_total", "gdp_nominal"], ["13", "TKY", "00", "01100", "NTK"]
-    df = exports.long_data(ids, regions, 2015, 2020)
-    assert list(df.columns) == list(exports.LONG_COLUMNS)
-    expected = wh.execute(
+    df = observations.long_data(ids, regions, 2015, 2020)
+    assert list(df.columns) == list(observations.LONG_COLUMNS)
+    expected = fixture_wh.execute(
         "SELECT o.indicator_id, o.region_code, o.period, o.value, o.source_id, o.derivation, i.unit, r.name_ja, "
         "r.sort_key FROM marts.observations o JOIN marts.indicators i USING (indicator_id) "
         "JOIN marts.regions r USING (region_code) "
@@ -278,27 +278,26 @@ def test_long_data_matches_warehouse(use_warehouse, wh):
     assert all(df["region_name_ja"] == df["region_code"].map(names))
 
 
-@pytest.mark.integration
-def test_metadata_cites_inputs_of_derived_series(use_warehouse, wh):
+def test_metadata_cites_inputs_of_derived_series(use_fixture_warehouse, fixture_wh):
     import yaml
 
     from kpidash import config
 
     defs = yaml.safe_load(config.KPI_DEFS_PATH.read_text(encoding="utf-8"))
     d = next(x for x in defs["derived_indicators"] if x["id"] == "gdp_per_working_age_nominal")
-    src_of = dict(wh.execute("SELECT indicator_id, source_id FROM marts.indicators").fetchall())
+    src_of = dict(fixture_wh.execute("SELECT indicator_id, source_id FROM marts.indicators").fetchall())
     expected = {src_of["gdp_per_working_age_nominal"], src_of[d["formula"]["numerator"]]}
     expected.add(src_of[d["formula"]["denominator"]])
-    df = exports.long_data(["gdp_per_working_age_nominal"], ["TKY"])
-    meta = exports.metadata(["gdp_per_working_age_nominal"], df, "http://x/q")
+    df = observations.long_data(["gdp_per_working_age_nominal"], ["TKY"])
+    meta = provenance.metadata(["gdp_per_working_age_nominal"], df, "http://x/q")
     assert {s["source_id"] for s in meta["sources"]} == expected
-    cites = dict(wh.execute("SELECT source_id, citation_ja FROM marts.sources").fetchall())
+    cites = dict(fixture_wh.execute("SELECT source_id, citation_ja FROM marts.sources").fetchall())
     for s in expected:
         assert cites[s] in meta["citation_ja"]
-    caveat = wh.execute(
+    caveat = fixture_wh.execute(
         "SELECT caveats FROM marts.indicators WHERE indicator_id = 'gdp_per_working_age_nominal'"
     ).fetchone()[0]
     assert meta["caveats"] == {"gdp_per_working_age_nominal": caveat} and "代理指標" in caveat
-    wb = load_workbook(io.BytesIO(exports.to_xlsx_bytes(df, meta)))
+    wb = load_workbook(io.BytesIO(exports_xlsx.to_xlsx_bytes(df, meta)))
     notes = "\n".join(str(v) for row in wb["注記"].iter_rows(values_only=True) for v in row if v is not None)
     assert meta["citation_ja"] in notes and caveat in notes and "http://x/q" in notes

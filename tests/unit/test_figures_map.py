@@ -13,8 +13,6 @@ import pytest
 from kpidash.config import RAW_DIR
 from tests.conftest import open_readonly
 
-pytestmark = pytest.mark.integration
-
 GEOJSON_FILE = RAW_DIR / "geo" / "japan_prefectures_dataofjapan.geojson"
 
 
@@ -24,9 +22,9 @@ def _boundaries() -> dict[str, dict[str, str]]:
     return {f["properties"]["pref_code"]: f["properties"] for f in data["features"]}
 
 
-def _cross(warehouse_path: Path, indicator: str, period: int) -> pd.DataFrame:
+def _cross(fixture_warehouse: Path, indicator: str, period: int) -> pd.DataFrame:
     """The cross-section the pages pass to the map, built here with SQL (aggregates included: they must be ignored)."""
-    con = open_readonly(warehouse_path)
+    con = open_readonly(fixture_warehouse)
     try:
         return con.execute(
             "SELECT r.region_code, r.name_ja, r.name_en, r.level, o.value FROM marts.observations o "
@@ -39,8 +37,8 @@ def _cross(warehouse_path: Path, indicator: str, period: int) -> pd.DataFrame:
 
 
 @pytest.fixture()
-def gdp(warehouse_path: Path) -> pd.DataFrame:
-    cross = _cross(warehouse_path, "gdp_nominal", 2022)
+def gdp(fixture_warehouse: Path) -> pd.DataFrame:
+    cross = _cross(fixture_warehouse, "gdp_nominal", 2022)
     assert (cross["level"] == "prefecture").sum() == 47 and (cross["level"] != "prefecture").any()
     return cross
 
@@ -116,7 +114,7 @@ def test_figures_choropleth_is_the_plain_dict_and_valid(gdp):
     go.Figure(fig)  # and it is a valid plotly figure (full validation here, not in the app)
 
 
-def test_the_shell_registers_the_base_map_that_plotly_js_would_fetch(gdp, use_warehouse):
+def test_the_shell_registers_the_base_map_that_plotly_js_would_fetch(gdp, use_fixture_warehouse):
     """plotly.js fetches `<scope>_<resolution>m.json` for any geo subplot (topojson_utils.getTopojsonName: the scope
     with spaces as dashes); the app ships an empty topology under that name."""
     import app as app_module

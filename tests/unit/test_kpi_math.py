@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-import openpyxl
 import pandas as pd
 import pytest
 
-from kpidash import config
 from kpidash.analysis.kpi import age_groups, growth_gap_series, share_outside
 
 TOKYO_AREA = {"11", "12", "13", "14"}
@@ -85,39 +83,6 @@ def test_age_groups() -> None:
     assert age_groups(65, None) == ["65_69", "70_74", "75_79", "80_plus"]
     # A closed band never includes the open top group.
     assert "80_plus" not in age_groups(60, 84)
-
-
-# --------------------------------------------------------------------------------------------------------------------
-# Σ/Σ for an aggregate, checked on the real warehouse against the raw ESRI workbooks
-
-
-def _esri_values(path: str, year: int) -> dict[str, float]:
-    """Prefecture code -> value of one fiscal year from an ESRI 総括表 (sheet 実数, rows 7–53, years in row 5)."""
-    wb = openpyxl.load_workbook(config.RAW_DIR / path, read_only=True, data_only=True)
-    try:
-        rows = list(wb["実数"].iter_rows(min_row=1, max_row=53, values_only=True))
-    finally:
-        wb.close()
-    col = list(rows[4]).index(year)
-    return {str(r[0]).zfill(2): float(r[col]) for r in rows[6:53]}
-
-
-@pytest.mark.integration
-def test_aggregate_ratio_is_sum_over_sum(wh) -> None:  # type: ignore[no-untyped-def]
-    gdp = _esri_values("esri_kenmin_2018/soukatu1_2018.xlsx", 2015)
-    emp = _esri_values("esri_kenmin_2018/soukatu10_2018.xlsx", 2015)
-    outside = [c for c in PREFS if c not in TOKYO_AREA]
-    assert len(outside) == 43 and set(gdp) == set(PREFS) == set(emp)
-    sum_over_sum = sum(gdp[c] for c in outside) / sum(emp[c] for c in outside) * 1000
-    mean_of_ratios = sum(gdp[c] / emp[c] * 1000 for c in outside) / 43
-    [(stored,)] = wh.execute(
-        "SELECT value FROM marts.observations WHERE indicator_id = 'productivity_nominal_h30' "
-        "AND region_code = 'NTK' AND period = 2015"
-    ).fetchall()
-    assert stored == pytest.approx(sum_over_sum, rel=1e-12)
-    # The two definitions differ by far more than rounding: the test tells them apart.
-    assert abs(mean_of_ratios - sum_over_sum) > 1e-3 * sum_over_sum
-    assert stored != pytest.approx(mean_of_ratios, rel=1e-4)
 
 
 def test_peer_median_matches_pandas_and_skips_gaps() -> None:

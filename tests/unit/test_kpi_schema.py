@@ -287,9 +287,33 @@ def catalogue(real_text: str) -> set[str]:
 
 
 def test_catalogue_complete_passes(tmp_path: Path, real_text: str, catalogue: set[str]) -> None:
+    # What kpi_defs.yaml names and does not derive itself, read off the file.
+    assert catalogue == {
+        "census_employed_workplace",
+        "employed_workplace",  # input of the optional productivity_nominal
+        "employed_workplace_h30",
+        "gdp_nominal",
+        "gdp_nominal_h30",
+        "income_per_capita",
+        "lfs_unemployment_rate",
+        "net_migration_all_f_15_29",
+        "net_migration_jp",
+        "net_migration_jp_f",
+        "pop_jp_f_15_29",
+        "ssdse_general_clinics",
+        "ssdse_general_hospitals",
+        "ssdse_nursery_capacity",
+        "ssdse_nursery_waiting_children",
+        "ssdse_pop_age_15_64",
+    }
     path = tmp_path / "kpi_defs.yaml"
     path.write_text(real_text, encoding="utf-8")
-    check_against_catalogue(path, catalogue)
+    assert check_against_catalogue(path, catalogue) is None
+    # Each kind of reference is needed (the optional series' input is not): without it, the check names it.
+    for missing in ("gdp_nominal", "employed_workplace_h30", "pop_jp_f_15_29", "net_migration_jp_f"):
+        with pytest.raises(KpiDefsError, match=f"unknown indicator id {missing!r}"):
+            check_against_catalogue(path, catalogue - {missing})
+    assert check_against_catalogue(path, catalogue - {"employed_workplace"}) is None
 
 
 def test_catalogue_missing_context_indicator(tmp_path: Path, real_text: str, catalogue: set[str]) -> None:

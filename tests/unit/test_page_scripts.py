@@ -5,12 +5,8 @@ from __future__ import annotations
 
 import re
 
-import pytest
 
-pytestmark = pytest.mark.integration
-
-
-def test_index_loads_the_regenerator_runtime_instead_of_the_polyfill(use_warehouse):
+def test_index_loads_the_regenerator_runtime_instead_of_the_polyfill(use_fixture_warehouse):
     import app as app_module
 
     client = app_module.server.test_client()
@@ -27,7 +23,7 @@ def test_index_loads_the_regenerator_runtime_instead_of_the_polyfill(use_warehou
     assert stale.status_code == 200 and stale.headers["Cache-Control"] == "no-cache"
 
 
-def test_dash_table_is_not_loaded_and_no_page_uses_it(use_warehouse):
+def test_dash_table_is_not_loaded_and_no_page_uses_it(use_fixture_warehouse):
     """Dash links dash_table's bundle in every page; the app leaves it out, so no layout may contain its components
     (they would not render). Every page's first layout is checked as the browser receives it."""
     import urllib.parse
@@ -48,7 +44,7 @@ def test_dash_table_is_not_loaded_and_no_page_uses_it(use_warehouse):
             assert '"namespace": "dash_table"' not in layout and '"namespace":"dash_table"' not in layout, url + view
 
 
-def test_preloads_follow_what_the_first_view_draws(use_warehouse):
+def test_preloads_follow_what_the_first_view_draws(use_fixture_warehouse):
     """Link preloads: plotly.js, dcc's graph chunk and the map's boundaries where the first view draws them, the
     dropdown chunk where the controls have dropdowns, AG Grid only for the /compare table (on /municipalities the
     grid waits for the map)."""

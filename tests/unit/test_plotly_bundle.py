@@ -54,7 +54,7 @@ def test_bundle_is_much_smaller_and_not_auto_loaded():
 
 
 @pytest.fixture()
-def served(use_warehouse: Path) -> tuple[Any, dict[str, Any]]:
+def served(use_fixture_warehouse: Path) -> tuple[Any, dict[str, Any]]:
     import app as app_module
 
     client = app_module.app.server.test_client()
@@ -86,7 +86,7 @@ def test_partial_bundle_is_served_fingerprinted_and_cached(served):
 
 
 def test_the_shell_points_dcc_graph_at_the_partial_bundle(served):
-    import app as app_module
+    from kpidash.web import scripts
 
     _, cfg = served
     assert set(cfg) == {"url", "topojsonName", "topojson"}
@@ -94,7 +94,7 @@ def test_the_shell_points_dcc_graph_at_the_partial_bundle(served):
     script = (REPO / "assets" / "app.js").read_text(encoding="utf-8")
     assert "document.querySelector('meta[name=\"kpidash-plotly\"]')" in script
     assert 'Object.defineProperty(window, "_dashPlotlyJSURL"' in script
-    assert app_module.PLOTLY_META == "kpidash-plotly"
+    assert scripts.PLOTLY_META == "kpidash-plotly"
 
 
 def _trace_types_in_code() -> dict[str, set[str]]:

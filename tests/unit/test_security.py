@@ -34,8 +34,6 @@ from kpidash.data import schema
 from kpidash.data.connection import WarehouseMissing
 from kpidash.web import security
 
-pytestmark = pytest.mark.integration  # reads the real warehouse built by the session fixture
-
 REPO = Path(__file__).resolve().parents[2]
 MARKER = "ZZMARKERZZ"
 HOSTILE = f"{MARKER}'; DROP TABLE marts.regions;--"
@@ -64,8 +62,8 @@ EXTRA_PARAMS = (
 
 
 @pytest.fixture()
-def dash_app(use_warehouse: Path) -> dash.Dash:
-    """The real app (app.py), pointed at the session warehouse."""
+def dash_app(use_fixture_warehouse: Path) -> dash.Dash:
+    """The real app (app.py), pointed at the synthetic warehouse."""
     import app as app_module
 
     return app_module.app
@@ -282,16 +280,16 @@ def test_request_body_is_limited(client: Any) -> None:
         "ALTER TABLE marts.regions ADD COLUMN evil INTEGER",
     ],
 )
-def test_query_layer_connection_is_read_only(use_warehouse: Path, statement: str) -> None:
+def test_query_layer_connection_is_read_only(use_fixture_warehouse: Path, statement: str) -> None:
     from kpidash.data.connection import connect
 
-    before = hashlib.sha256(use_warehouse.read_bytes()).hexdigest()
+    before = hashlib.sha256(use_fixture_warehouse.read_bytes()).hexdigest()
     with connect() as con, pytest.raises(duckdb.Error, match=r"(?i)read[- ]only"):
         con.execute(statement)
-    assert hashlib.sha256(use_warehouse.read_bytes()).hexdigest() == before
+    assert hashlib.sha256(use_fixture_warehouse.read_bytes()).hexdigest() == before
 
 
-def test_query_layer_connection_cannot_touch_other_files(use_warehouse: Path, tmp_path: Path) -> None:
+def test_query_layer_connection_cannot_touch_other_files(use_fixture_warehouse: Path, tmp_path: Path) -> None:
     from kpidash.data.connection import connect
 
     target = tmp_path / "leak.csv"
@@ -490,7 +488,7 @@ def test_no_request_input_reaches_sql_text(client: Any, dash_app: dash.Dash, sql
     assert leaked == [], "request input was pasted into SQL text:\n" + "\n---\n".join(leaked[:5])
 
 
-def test_sql_recorder_sees_parameters_and_catches_pasted_input(use_warehouse: Path, sql_log: SqlLog) -> None:
+def test_sql_recorder_sees_parameters_and_catches_pasted_input(use_fixture_warehouse: Path, sql_log: SqlLog) -> None:
     """Controls for the test above: a bound marker is seen as a parameter, a pasted one as SQL text."""
     from kpidash.data import connection as db
     from kpidash.data import queries
@@ -600,14 +598,14 @@ def test_schema_contract_matches_docs() -> None:
     assert _contract_from_docs() == config.WAREHOUSE_CONTRACT
 
 
-def test_built_warehouse_satisfies_the_contract(warehouse_path: Path) -> None:
-    assert schema.check_warehouse_schema(warehouse_path) == []
-    schema.ensure_warehouse_schema(warehouse_path)  # no exception
+def test_fixture_warehouse_satisfies_the_contract(fixture_warehouse: Path) -> None:
+    assert schema.check_warehouse_schema(fixture_warehouse) == []
+    schema.ensure_warehouse_schema(fixture_warehouse)  # no exception
 
 
-def _older(warehouse_path: Path, tmp_path: Path, *statements: str) -> Path:
+def _older(fixture_warehouse: Path, tmp_path: Path, *statements: str) -> Path:
     old = tmp_path / "old.duckdb"
-    shutil.copyfile(warehouse_path, old)
+    shutil.copyfile(fixture_warehouse, old)
     con = duckdb.connect(str(old))
     try:
         for s in statements:
@@ -617,9 +615,9 @@ def _older(warehouse_path: Path, tmp_path: Path, *statements: str) -> Path:
     return old
 
 
-def test_older_schema_is_named_column_by_column(warehouse_path: Path, tmp_path: Path) -> None:
+def test_older_schema_is_named_column_by_column(fixture_warehouse: Path, tmp_path: Path) -> None:
     old = _older(
-        warehouse_path,
+        fixture_warehouse,
         tmp_path,
         "ALTER TABLE marts.sources DROP COLUMN accessed",
         "ALTER TABLE marts.indicators DROP COLUMN theme",
@@ -635,9 +633,9 @@ def test_older_schema_is_named_column_by_column(warehouse_path: Path, tmp_path: 
         schema.ensure_warehouse_schema(old)
 
 
-def test_region_block_wildcard(warehouse_path: Path, tmp_path: Path) -> None:
+def test_region_block_wildcard(fixture_warehouse: Path, tmp_path: Path) -> None:
     old = _older(
-        warehouse_path,
+        fixture_warehouse,
         tmp_path,
         *(f"ALTER TABLE marts.regions DROP COLUMN region_block_{s}" for s in ("id", "ja", "en")),
     )

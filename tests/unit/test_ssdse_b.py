@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import copy
 import csv
+import functools
 import hashlib
 import re
 import shutil
@@ -217,11 +219,17 @@ def test_missing_sidecar(tmp_path: Path) -> None:
 # --- YAML validation -------------------------------------------------------------------------------------------
 
 
+@functools.cache
+def _shipped_entries() -> list[dict]:
+    return list(yaml.load(YAML_FILE.read_text(encoding="utf-8"), Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)))
+
+
 def _bad_yaml(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mutate: Callable[[list[dict]], object]) -> None:
-    entries = yaml.safe_load(YAML_FILE.read_text(encoding="utf-8"))
+    entries = copy.deepcopy(_shipped_entries())
     mutate(entries)
     bad = tmp_path / "bad_indicators.yaml"
-    bad.write_text(yaml.safe_dump(entries, allow_unicode=True, sort_keys=False), encoding="utf-8")
+    dumper = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
+    bad.write_text(yaml.dump(entries, Dumper=dumper, allow_unicode=True, sort_keys=False), encoding="utf-8")
     monkeypatch.setattr(ssdse_b, "YAML_PATH", bad)
 
 

@@ -61,7 +61,7 @@ def test_cache_keeps_at_most_max_bytes_dropping_the_least_recently_used():
 
 
 @pytest.fixture()
-def server(use_warehouse: Path) -> Any:
+def server(use_fixture_warehouse: Path) -> Any:
     import app as app_module
 
     return app_module.app.server

@@ -17,13 +17,15 @@ from typing import Any
 import pytest
 import yaml
 
-from kpidash.web import geo
+from kpidash.config import BOUNDARY_FILES
+
+pytestmark = pytest.mark.integration  # the shipped boundary files against the raw ones (real data)
 
 REPO = Path(__file__).resolve().parents[2]
 RAW = REPO / "data" / "raw" / "geo" / "japan_prefectures_dataofjapan.geojson"
-DERIVED = geo.FILES["prefectures"]
+DERIVED = BOUNDARY_FILES["prefectures"]
 RAW_MUNI = REPO / "data" / "raw" / "geo_municipal" / "japan_municipalities_2021_designated_cities.geojson"
-DERIVED_MUNI = geo.FILES["municipalities"]
+DERIVED_MUNI = BOUNDARY_FILES["municipalities"]
 EARTH_RADIUS_KM = 6378.137  # WGS 84 equatorial radius
 
 
