@@ -12,7 +12,6 @@ def format_number(value: float | None, decimals: int = 0, unit: str = "") -> str
     return f"{value:,.{decimals}f}{unit}"
 
 
-
 def format_signed(value: float | None, decimals: int = 1, unit: str = "") -> str:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return "—"

@@ -43,7 +43,6 @@ def series(indicator_id: str, region_codes: list[str], path: Path | None = None)
     )
 
 
-
 def population_band(scope: str, sex: str, age_groups: list[str], path: Path | None = None) -> pd.DataFrame:
     """Residents in the given 5-year groups per prefecture (and 00) and period."""
     return query(
@@ -52,7 +51,6 @@ def population_band(scope: str, sex: str, age_groups: list[str], path: Path | No
         [scope, sex, age_groups],
         path=path,
     )
-
 
 
 def query_indicator_prefectures(indicator_id: str, path: Path | None = None) -> pd.DataFrame:
