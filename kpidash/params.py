@@ -294,6 +294,12 @@ CHART_HEIGHT = (240, 2400, 500)
 MAX_LINES = 12  # regions on /trends, highlighted prefectures on /compare (as the pages)
 CHART_MAX_CHARS = 200  # any one parameter value
 
+COMPARE_MODES = ("value", "per_capita", "growth")
+TRENDS_MODES = (*COMPARE_MODES, "index")
+CHART_VIEWS = ("map", "bar")
+COMPARE_VIEWS = (*CHART_VIEWS, "table")  # the pages' choices; the table view has no chart image
+SORTS = ("value", "code")
+
 
 def _chart(name: str, kind: Kind, description: str, **kw: Any) -> Param:
     return Param(name, kind, description, max_chars=CHART_MAX_CHARS, if_empty="leave it out for the default", **kw)
@@ -353,21 +359,21 @@ COMPARE_MODE = _chart(
     "mode",
     "choice",
     "value, per_capita or growth; per_capita only for additive measures (400 otherwise)",
-    enum=("value", "per_capita", "growth"),
+    enum=COMPARE_MODES,
     default="value",
 )
 TRENDS_MODE = _chart(
     "mode",
     "choice",
     "value, per_capita, growth or index; per_capita only for additive measures (400 otherwise)",
-    enum=("value", "per_capita", "growth", "index"),
+    enum=TRENDS_MODES,
     default="value",
 )
-VIEW = _chart("view", "choice", "map or bar (the table view has no chart)", enum=("map", "bar"), default="map")
+VIEW = _chart("view", "choice", "map or bar (the table view has no chart)", enum=CHART_VIEWS, default="map")
 HIGHLIGHT = _codes(
     "highlight", f"prefecture codes 01–47 to outline (at most {MAX_LINES})", config.PREFECTURE_CODES, "13,27"
 )
-SORT = _chart("sort", "choice", "bar view: by value or by JIS code", enum=("value", "code"), default="value")
+SORT = _chart("sort", "choice", "bar view: by value or by JIS code", enum=SORTS, default="value")
 TREND_REGIONS = _codes(
     "regions",
     f"region codes 00, TKY, NTK, 01–47 (at most {MAX_LINES}; default 00,TKY,NTK)",

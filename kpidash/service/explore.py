@@ -133,7 +133,8 @@ def _cross_in_mode(ind: dict[str, Any], period: int, mode: str) -> tuple[pd.Data
     return cross, unit
 
 
-@cache.per_warehouse()
+# 64 results: the pages memoise their whole views (views/compare.py); these serve the chart images and view misses.
+@cache.per_warehouse(maxsize=64)
 def compare(indicator_id: str, period: int, mode: str, highlight: list[str], lang: str) -> CompareResult:
     """/compare for valid inputs: the cross-section in the mode, its unit and title, and the benchmarks (全国, 東京圏,
     東京圏以外 where they exist, and the median of the highlighted or of all 47)."""
@@ -177,7 +178,7 @@ def compare(indicator_id: str, period: int, mode: str, highlight: list[str], lan
 # /trends
 
 
-@cache.per_warehouse()
+@cache.per_warehouse(maxsize=64)  # as compare
 def trends(indicator_id: str, regions: list[str], mode: str, base: int | None, lang: str) -> TrendsResult:
     """/trends for valid inputs: the lines of ``regions`` (in their order) in the mode; per capita of a non-additive
     measure is drawn as values, and the index falls back to the first period when ``base`` has no data."""
