@@ -182,7 +182,7 @@ def values_for_period_or_latest(indicator_ids: list[str], path: Path | None = No
     )
 
 
-# ---------------------------------------------------------------- municipalities (/municipalities, views_muni.py)
+# ---------------------------------------------------------------- municipalities (/municipalities, service/municipal.py)
 
 
 def muni_indicators(path: Path | None = None) -> pd.DataFrame:
