@@ -24,3 +24,13 @@ def period_label(period: int | None, period_type: str, lang: str = "ja") -> str:
     if lang == "en":
         return f"FY{period}" if period_type == "fiscal_year" else str(period)
     return f"{period}年度" if period_type == "fiscal_year" else f"{period}年"
+
+
+def t(ja: str, en: str, lang: str) -> str:
+    """The Japanese or the English text, by the page language."""
+    return ja if lang == "ja" else en
+
+
+def name_col(lang: str) -> str:
+    """The name column of a catalogue frame in the page language (name_ja or name_en)."""
+    return "name_ja" if lang == "ja" else "name_en"

@@ -77,9 +77,8 @@ def use_fixture_warehouse(fixture_warehouse: Path, monkeypatch: pytest.MonkeyPat
     return fixture_warehouse
 
 
-@pytest.fixture()
-def fixture_client(use_fixture_warehouse: Path):  # type: ignore[no-untyped-def]
-    """A Flask test client of the /api/v1 blueprint alone, on the synthetic warehouse."""
+def _api_client():  # type: ignore[no-untyped-def]
+    """A Flask test client of the /api/v1 blueprint alone (on whichever warehouse KPI_WAREHOUSE names)."""
     from flask import Flask
 
     from kpidash.api.routes import api
@@ -87,6 +86,12 @@ def fixture_client(use_fixture_warehouse: Path):  # type: ignore[no-untyped-def]
     app = Flask(__name__)
     app.register_blueprint(api)
     return app.test_client()
+
+
+@pytest.fixture()
+def fixture_client(use_fixture_warehouse: Path):  # type: ignore[no-untyped-def]
+    """A Flask test client of the /api/v1 blueprint alone, on the synthetic warehouse."""
+    return _api_client()
 
 
 @pytest.fixture()
@@ -116,13 +121,7 @@ def use_warehouse(warehouse_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path
 @pytest.fixture()
 def client(use_warehouse: Path):  # type: ignore[no-untyped-def]
     """A Flask test client of the /api/v1 blueprint alone, on the session warehouse."""
-    from flask import Flask
-
-    from kpidash.api.routes import api
-
-    app = Flask(__name__)
-    app.register_blueprint(api)
-    return app.test_client()
+    return _api_client()
 
 
 __all__ = ["RAW", "REPO", "config"]

@@ -24,6 +24,7 @@ from kpidash.api.blueprint import api, error
 from kpidash.data import queries
 from kpidash.data.boundaries import boundary_citation
 from kpidash.figures import explore as explore_figures
+from kpidash.formatting import name_col
 from kpidash.params import ParamError, only, short
 from kpidash.service import explore, provenance
 
@@ -123,7 +124,7 @@ def _region(args: MultiDict[str, str], lang: str) -> ChartRequest:
     if sub.empty:
         raise ParamError(404, f"no indicator has data for prefecture {code}", "region")
     regs = queries.regions("prefecture").set_index("region_code")
-    name = str(regs.loc[code, "name_ja" if lang == "ja" else "name_en"])
+    name = str(regs.loc[code, name_col(lang)])
     return ChartRequest(
         explore_figures.region_figure(sub, lang),
         [str(i) for i in sub["indicator_id"]],

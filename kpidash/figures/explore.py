@@ -9,18 +9,15 @@ import pandas as pd
 
 from kpidash.analysis.explore import CompareResult, TrendsResult
 from kpidash.figures import charts
-
-
-def _t(ja: str, en: str, lang: str) -> str:
-    return ja if lang == "ja" else en
+from kpidash.formatting import t
 
 
 def no_cross_message(lang: str) -> str:
-    return _t("この期間・表示方法のデータはありません。", "No data for this period and mode.", lang)
+    return t("この期間・表示方法のデータはありません。", "No data for this period and mode.", lang)
 
 
 def no_trend_message(lang: str) -> str:
-    return _t("選んだ地域・表示方法のデータはありません。", "No data for this selection.", lang)
+    return t("選んだ地域・表示方法のデータはありません。", "No data for this selection.", lang)
 
 
 def compare_figure(result: CompareResult, view: str, sort: str, lang: str) -> Any:
@@ -46,7 +43,7 @@ def trends_figure(result: TrendsResult, lang: str) -> Any:
         result.panel,
         ind["name_ja"] if lang == "ja" else ind["name_en"],
         result.unit,
-        _t("年度" if fiscal else "年", "Fiscal year" if fiscal else "Year", lang),
+        t("年度" if fiscal else "年", "Fiscal year" if fiscal else "Year", lang),
         lang,
     )
 
@@ -57,4 +54,4 @@ def region_figure(rows: pd.DataFrame, lang: str) -> Any:
 
 
 def region_chart_title(name: str, theme: str, lang: str) -> str:
-    return _t(f"{name}：全指標の位置（分野: {theme}）", f"{name}: position on every indicator ({theme})", lang)
+    return t(f"{name}：全指標の位置（分野: {theme}）", f"{name}: position on every indicator ({theme})", lang)

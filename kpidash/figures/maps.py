@@ -18,6 +18,7 @@ from typing import Any
 import pandas as pd
 
 from kpidash.figures.style import BASE_LAYOUT, GEO_RESOLUTION, GEO_SCOPE, PREFECTURES_GEOJSON_URL, chart_title
+from kpidash.formatting import name_col
 
 FEATURE_ID_KEY = "properties.pref_code"
 HIGHLIGHT_COLOUR = "#D55E00"
@@ -48,7 +49,7 @@ def prefecture_choropleth(
     rows = list(
         zip(
             prefs["region_code"].astype(str).tolist(),
-            prefs["name_ja" if lang == "ja" else "name_en"].astype(str).tolist(),
+            prefs[name_col(lang)].astype(str).tolist(),
             [_number(v) for v in prefs["value"].tolist()],
             strict=True,
         )

@@ -15,7 +15,7 @@ from kpidash.analysis import explore as compute
 from kpidash.analysis.explore import CompareResult, Line, RankedPrefecture, SpineSummary, TrendsResult
 from kpidash.data import cache, queries
 from kpidash.data.boundaries import boundary_citation
-from kpidash.formatting import period_label
+from kpidash.formatting import name_col, period_label, t
 from kpidash.params import choice
 from kpidash.service import kpis
 from kpidash.service.provenance import CITATION_PREFIX, CITATION_SUFFIX
@@ -37,14 +37,6 @@ PEER_INPUTS = (  # the structural features' inputs, in compute.structural_featur
     "census_employed_tertiary",
     "census_employed_residence",
 )
-
-
-def _name_col(lang: str) -> str:
-    return "name_ja" if lang == "ja" else "name_en"
-
-
-def _t(ja: str, en: str, lang: str) -> str:
-    return ja if lang == "ja" else en
 
 
 # The catalogue: option lists and parameter checks.
@@ -75,7 +67,7 @@ def indicator_names(theme: str | None, lang: str) -> list[tuple[str, str]]:
     cat = _with_47()
     if theme:
         cat = cat[cat["theme"] == theme]
-    col = _name_col(lang)
+    col = name_col(lang)
     return [(r["indicator_id"], r[col]) for _, r in cat.sort_values(["theme", col]).iterrows()]
 
 
@@ -89,7 +81,7 @@ def region_names(lang: str, with_aggregates: bool = False) -> list[tuple[str, st
     regs = queries.regions()
     levels = ["prefecture"] + (["national", "aggregate"] if with_aggregates else [])
     regs = regs[regs["level"].isin(levels)]
-    col = _name_col(lang)
+    col = name_col(lang)
     return [(r["region_code"], r[col]) for _, r in regs.iterrows()]
 
 
@@ -147,12 +139,12 @@ def compare(indicator_id: str, period: int, mode: str, highlight: list[str], lan
     bench: compute.Benchmarks = {}
     ranked: list[RankedPrefecture] = []
     if not cross.empty:
-        col = _name_col(lang)
+        col = name_col(lang)
         bench = compute.aggregate_values(cross, col, compute.AGGREGATES)
         med = compute.prefecture_median(cross, highlight)
         if med is not None:
             bench["peer"] = (
-                _t(
+                t(
                     "選択県の中央値" if highlight else "47都道府県の中央値",
                     "Median of selected" if highlight else "Median of 47",
                     lang,
@@ -206,7 +198,7 @@ def trends(indicator_id: str, regions: list[str], mode: str, base: int | None, l
         mode=mode,
         base=drawn_base,
         decimals=decimals,
-        lines=compute.lines_of(panel, _name_col(lang)),
+        lines=compute.lines_of(panel, name_col(lang)),
         missing=tuple(c for c in regions if c not in present),
     )
 
@@ -279,7 +271,7 @@ def region_profile(region_code: str, theme: str | None, lang: str) -> RegionProf
     regs = queries.regions("prefecture").set_index("region_code")
     if region_code not in regs.index:
         return None
-    col = _name_col(lang)
+    col = name_col(lang)
     r = regs.loc[region_code]
     rows, found, shown = region_theme(region_code, theme)
     nearest, basis = peer_group(region_code)
@@ -305,7 +297,7 @@ def indicator_page(indicator_id: str, lang: str) -> IndicatorPage | None:
     if ind is None:
         return None
     panel = queries.panel([indicator_id], list(compute.AGGREGATES))
-    return IndicatorPage(ind, panel, compute.lines_of(panel, _name_col(lang)))
+    return IndicatorPage(ind, panel, compute.lines_of(panel, name_col(lang)))
 
 
 @dataclass(frozen=True)
@@ -344,7 +336,7 @@ def kpi_page(kpi_id: str, lang: str) -> KpiPage | None:
     k = kpis.kpi_by_id(kpi_id)
     if k is None:
         return None
-    col = _name_col(lang)
+    col = name_col(lang)
     bd = kpis.prefecture_breakdown(k)
     breakdown = None
     if bd is not None and not bd[0].empty:

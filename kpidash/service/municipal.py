@@ -18,6 +18,7 @@ from kpidash.analysis.municipal import RankedMunicipality
 from kpidash.data import queries
 from kpidash.data.boundaries import boundary_citation
 from kpidash.data.cache import per_warehouse
+from kpidash.formatting import name_col
 
 DENOMINATOR = "pop_all_total"  # 総人口 of the municipality (住民基本台帳, 日本人住民＋外国人住民)
 DEFAULT_INDICATOR = "pop_all_65plus"
@@ -91,7 +92,7 @@ def catalogue() -> pd.DataFrame:
 
 def indicator_choices(lang: str) -> list[tuple[str, str]]:
     """(indicator_id, short name) of every indicator of the catalogue."""
-    col = "name_ja" if lang == "ja" else "name_en"
+    col = name_col(lang)
     return [(str(r["indicator_id"]), analysis.short_name(str(r[col]))) for _, r in catalogue().iterrows()]
 
 

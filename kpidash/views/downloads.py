@@ -14,6 +14,7 @@ from urllib.parse import urlencode
 
 from dash import html
 
+from kpidash.formatting import t
 from kpidash.views.a11y import aria
 
 API = "/api/v1"
@@ -38,10 +39,6 @@ class DataQuery:
         if self.period_to is not None:
             q["to"] = str(self.period_to)
         return q
-
-
-def _t(ja: str, en: str, lang: str) -> str:
-    return ja if lang == "ja" else en
 
 
 def data_url(fmt: str, query: DataQuery) -> str:
@@ -84,15 +81,15 @@ def download_bar(
         ]
     if full is not None:
         links.append(
-            html.A(full_label or _t("全期間CSV", "Full series CSV", lang), href=data_url("csv", full), download="")
+            html.A(full_label or t("全期間CSV", "Full series CSV", lang), href=data_url("csv", full), download="")
         )
     if data is not None:
         links.append(html.A("ZIP", href=data_url("zip", data), download=""))
     if chart is not None:
         links += [
             # Visible text names the link (WCAG 2.4.4, 2.5.3): the chart, and the format.
-            html.A(_t("グラフ（PNG）", "Chart (PNG)", lang), href=chart_url("png", chart), download=""),
-            html.A(_t("グラフ（SVG）", "Chart (SVG)", lang), href=chart_url("svg", chart), download=""),
+            html.A(t("グラフ（PNG）", "Chart (PNG)", lang), href=chart_url("png", chart), download=""),
+            html.A(t("グラフ（SVG）", "Chart (SVG)", lang), href=chart_url("svg", chart), download=""),
         ]
     return html.Div(
         [html.Span(label, id=label_id), *links],

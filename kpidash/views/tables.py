@@ -9,7 +9,7 @@ import pandas as pd
 from dash import html
 
 from kpidash.analysis.explore import Line, RankedPrefecture, is_gap, lines_by_period
-from kpidash.formatting import format_number
+from kpidash.formatting import format_number, name_col
 from kpidash.views.components import data_table
 from kpidash.views.text import period_text, t
 
@@ -37,7 +37,7 @@ def data_grid(
 ) -> dag.AgGrid:
     """Every region of a cross-section in a sortable grid, prefectures with their rank."""
     rank = {r.code: r.rank for r in ranked}
-    names = cross["name_ja" if lang == "ja" else "name_en"].tolist()
+    names = cross[name_col(lang)].tolist()
     rows: list[dict[str, Any]] = [
         {
             "code": code,

@@ -8,12 +8,8 @@ from typing import Any
 from dash import html
 
 from kpidash.analysis.explore import CrossSummary, Line, RankedPrefecture, SpineSummary, line_ends
-from kpidash.formatting import format_number, period_label
+from kpidash.formatting import format_number, period_label, t
 from kpidash.service.explore import map_boundary_citation
-
-
-def t(ja: str, en: str, lang: str) -> str:
-    return ja if lang == "ja" else en
 
 
 def period_text(period: Any, period_type: str, lang: str) -> str:
