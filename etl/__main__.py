@@ -38,9 +38,11 @@ def _cmd_build(args: argparse.Namespace) -> int:
 
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    from etl.pipeline import check
+    from etl.pipeline import check_with_notes
 
-    failures = check(Path(args.warehouse) if args.warehouse else None)
+    failures, notes = check_with_notes(Path(args.warehouse) if args.warehouse else None)
+    for n in notes:  # informational: never changes the exit status
+        print(f"NOTE {n}")
     for f in failures:
         print(f"FAIL {f}", file=sys.stderr)
     print(f"{len(failures)} failing check(s)" if failures else "All checks passed.")

@@ -1,4 +1,7 @@
-"""Data tests run after every build and by ``python -m etl check``. Each failure names indicator, region and period."""
+"""Data tests run after every build and by ``python -m etl check``. Each failure names indicator, region and period.
+
+``notes`` are informational lines printed by both next to the checks (they never fail a build), e.g. which SSDSE-B
+edition supplies which years and every cell in which two editions differ."""
 
 from __future__ import annotations
 
@@ -185,3 +188,94 @@ def run_all(con: duckdb.DuckDBPyConnection) -> list[str]:
     for chk in CHECKS:
         failures += [f"[{chk.__name__.removeprefix('check_')}] {msg}" for msg in chk(con)]
     return failures
+
+
+# ---------------------------------------------------------------- notes (informational, never a failure)
+
+
+def _has_table(con: duckdb.DuckDBPyConnection, schema: str, table: str) -> bool:
+    return bool(
+        _rows(
+            con,
+            f"SELECT 1 FROM information_schema.tables WHERE table_schema = '{schema}' AND table_name = '{table}'",
+        )
+    )
+
+
+def _num(v: float | None) -> str:
+    if v is None:
+        return "blank"
+    return f"{v:,.0f}" if float(v).is_integer() else f"{v:,.10g}"
+
+
+def _year_ranges(years: list[int]) -> str:
+    """[2011, 2012, 2013, 2015] -> '2011–2013, 2015'."""
+    out: list[str] = []
+    for y in sorted(years):
+        if out and int(out[-1].split("–")[-1]) == y - 1:
+            out[-1] = f"{out[-1].split('–')[0]}–{y}"
+        else:
+            out.append(str(y))
+    return ", ".join(out)
+
+
+EXAMPLES_PER_INDICATOR = 3
+INDICATORS_LISTED = 20
+
+
+def note_ssdse_b_editions(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Which SSDSE-B edition supplies which years, absent editions, and the cells in which editions differ
+    (staging tables written by etl/loaders/ssdse_b.py; the newer edition's value is the one used)."""
+    if not _has_table(con, "staging", "stg_ssdse_b_editions"):
+        return []
+    used = dict(
+        _rows(
+            con,
+            "SELECT source_id, list(DISTINCT period ORDER BY period) FROM staging.stg_ssdse_b_observations GROUP BY 1",
+        )
+    )
+    editions = _rows(
+        con,
+        """SELECT source_id, file, status, first_period, last_period, cells_compared_with_newer
+           FROM staging.stg_ssdse_b_editions ORDER BY edition_rank""",
+    )
+    out, parts, compared = [], [], 0
+    for sid, file, status, first, last, n in editions:
+        if status == "absent":
+            out.append(
+                f"SSDSE-B edition {sid} is absent ({file} not found): its years come from the other edition only"
+            )
+            continue
+        years = used.get(sid) or []
+        parts.append(f"{sid} ({file}, {first}–{last}) supplies {_year_ranges(years) if years else 'no year'}")
+        compared += n or 0
+    (n_diff,) = _rows(con, "SELECT count(*) FROM staging.stg_ssdse_b_edition_diffs")[0]
+    summary = "SSDSE-B editions: " + "; ".join(parts)
+    if compared:
+        summary += f"; {compared:,} cells held by two editions compared, {n_diff:,} difference(s)"
+        summary += " (newer edition used; all in staging.stg_ssdse_b_edition_diffs)" if n_diff else ""
+    out.insert(0, summary)
+    rows = _rows(
+        con,
+        f"""SELECT indicator_id, older_source_id, newer_source_id, count(*) AS n,
+                  list({{'r': region_code, 'p': period, 'o': older_value, 'n': newer_value}}
+                       ORDER BY period, region_code)[:{EXAMPLES_PER_INDICATOR}]
+           FROM staging.stg_ssdse_b_edition_diffs GROUP BY ALL ORDER BY n DESC, indicator_id""",
+    )
+    for iid, old_sid, new_sid, n, examples in rows[:INDICATORS_LISTED]:
+        shown = ", ".join(f"{e['r']} / {e['p']}: {_num(e['o'])} → {_num(e['n'])}" for e in examples)
+        more = ", …" if n > len(examples) else ""
+        out.append(f"SSDSE-B {iid}: {n} cell(s) differ between {old_sid} and {new_sid}: {shown}{more}")
+    if len(rows) > INDICATORS_LISTED:
+        out.append(f"SSDSE-B: … and {len(rows) - INDICATORS_LISTED} more indicator(s) with differences")
+    return out
+
+
+NOTES: list[Callable[[duckdb.DuckDBPyConnection], list[str]]] = [note_ssdse_b_editions]
+
+
+def notes(con: duckdb.DuckDBPyConnection) -> list[str]:
+    out: list[str] = []
+    for note in NOTES:
+        out += [f"[{note.__name__.removeprefix('note_')}] {msg}" for msg in note(con)]
+    return out

@@ -39,6 +39,7 @@ class BuildReport:
     size_bytes: int
     summary: pd.DataFrame
     steps: list[tuple[str, float]] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
 
 
 class Progress:
@@ -94,6 +95,10 @@ def build(
                 shown = "\n".join(f"  - {f}" for f in failures[:20])
                 more = f"\n  … and {len(failures) - 20} more" if len(failures) > 20 else ""
                 raise EtlError(f"{len(failures)} check(s) failed; the previous warehouse is kept:\n{shown}{more}")
+            notes = checks.notes(con)  # informational (e.g. SSDSE-B edition differences), never a failure
+            if out:
+                for n in notes:
+                    print(f"  note {n}", file=out)
             summary = marts.summary(con)
             progress.run("export marts to Parquet", lambda: parquet.export_marts(con, parquet.parquet_dir(warehouse)))
             con.execute("CHECKPOINT")
@@ -113,7 +118,7 @@ def build(
         Path(str(tmp) + ".wal").unlink(missing_ok=True)
         raise
     elapsed = time.perf_counter() - progress.t0
-    return BuildReport(warehouse, elapsed, warehouse.stat().st_size, summary, progress.steps)
+    return BuildReport(warehouse, elapsed, warehouse.stat().st_size, summary, progress.steps, notes)
 
 
 def _pid_alive(pid: int) -> bool:
@@ -138,11 +143,17 @@ def remove_stale_building_files(warehouse: Path) -> list[Path]:
 
 
 def check(warehouse: Path | None = None) -> list[str]:
+    """The failing checks of a built warehouse (see :func:`check_with_notes` for the informational notes too)."""
+    return check_with_notes(warehouse)[0]
+
+
+def check_with_notes(warehouse: Path | None = None) -> tuple[list[str], list[str]]:
+    """(failing checks, informational notes) of a built warehouse."""
     warehouse = warehouse or config.warehouse_path()
     if not warehouse.exists():
         raise EtlError("warehouse not found; run `python -m etl build`", file=warehouse)
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
-        return checks.run_all(con)
+        return checks.run_all(con), checks.notes(con)
     finally:
         con.close()

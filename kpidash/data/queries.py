@@ -33,6 +33,16 @@ def sources(path: Path | None = None) -> pd.DataFrame:
     return query("SELECT * FROM marts.sources ORDER BY source_id", path=path)
 
 
+@cached_per_warehouse
+def source_coverage(path: Path | None = None) -> pd.DataFrame:
+    """Per source: the first and last period its observation rows supply and the number of indicators they cover."""
+    return query(
+        "SELECT source_id, min(period) AS first, max(period) AS last, count(DISTINCT indicator_id) AS n "
+        "FROM marts.observations WHERE derivation = 'source' GROUP BY source_id",
+        path=path,
+    )
+
+
 def series(indicator_id: str, region_codes: list[str], path: Path | None = None) -> pd.DataFrame:
     """Observations of one indicator for some regions, ordered by region and period."""
     return query(

@@ -23,13 +23,9 @@ def source(source_id: str) -> dict[str, object]:
 
 
 def sources_with_coverage() -> pd.DataFrame:
-    """marts.sources with the first and last period its indicators cover and their number (first, last, n)."""
-    cover = (
-        queries.indicators()
-        .groupby("source_id")
-        .agg(first=("first_period", "min"), last=("last_period", "max"), n=("indicator_id", "count"))
-    )
-    return queries.sources().join(cover, on="source_id")
+    """marts.sources with the first and last period its observation rows supply and how many indicators they cover
+    (first, last, n): a source that supplies some years of an indicator (an older edition) is counted for those."""
+    return queries.sources().join(queries.source_coverage().set_index("source_id"), on="source_id")
 
 
 def warehouse_built() -> str:
