@@ -6,12 +6,14 @@ import argparse
 import json
 import sys
 
-from kpidash import config
+from kpidash import config, release_calendar
 from kpidash.data.connection import WarehouseMissing
 from kpidash.formatting import format_number
 from kpidash.kpi_schema import KpiDefsError, json_schema
+from kpidash.release_calendar import ReleaseCalendarError
 
 SCHEMA_PATH = config.ROOT / "schemas" / "kpi_defs.schema.json"
+CALENDAR_SCHEMA_PATH = config.ROOT / "schemas" / "release_calendar.schema.json"
 
 
 def _kpi_status(as_json: bool) -> int:
@@ -47,16 +49,19 @@ def _kpi_status(as_json: bool) -> int:
 
 
 def _schema(check: bool) -> int:
-    text = json_schema()
+    schemas = ((SCHEMA_PATH, json_schema()), (CALENDAR_SCHEMA_PATH, release_calendar.json_schema()))
     if check:
-        if not SCHEMA_PATH.exists() or SCHEMA_PATH.read_text(encoding="utf-8") != text:
-            print(f"{SCHEMA_PATH} is out of date: run `make schema`", file=sys.stderr)
+        stale = [p for p, text in schemas if not p.exists() or p.read_text(encoding="utf-8") != text]
+        for p in stale:
+            print(f"{p} is out of date: run `make schema`", file=sys.stderr)
+        if stale:
             return 1
-        print("JSON Schema is current.")
+        print("JSON Schemas are current.")
         return 0
-    SCHEMA_PATH.parent.mkdir(exist_ok=True)
-    SCHEMA_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {SCHEMA_PATH}")
+    for path, text in schemas:
+        path.parent.mkdir(exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+        print(f"wrote {path}")
     return 0
 
 
@@ -93,7 +98,9 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--json", action="store_true")
     sv = sub.add_parser("survey-load", help="validate a KPI 2 survey CSV and install it (a bad file changes nothing)")
     sv.add_argument("file")
-    c = sub.add_parser("schema", help="write (or --check) schemas/kpi_defs.schema.json")
+    c = sub.add_parser(
+        "schema", help="write (or --check) schemas/kpi_defs.schema.json and release_calendar.schema.json"
+    )
     c.add_argument("--check", action="store_true")
     au = sub.add_parser("audit", help="pip-audit this environment (exit 1 only for real findings)")
     au.add_argument("pip_audit_args", nargs=argparse.REMAINDER, help="passed on to pip-audit")
@@ -108,7 +115,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return run_audit(args.pip_audit_args)
         return _schema(args.check)
-    except (KpiDefsError, WarehouseMissing) as exc:
+    except (KpiDefsError, ReleaseCalendarError, WarehouseMissing) as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
 

@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = ROOT / "data"
 RAW_DIR = DATA_DIR / "raw"
 KPI_DEFS_PATH = ROOT / "kpi_defs.yaml"
+RELEASE_CALENDAR_PATH = ROOT / "release_calendar.yaml"
 SURVEY_DIR = DATA_DIR / "survey"
 # The boundary files the maps draw, served as /geo/<name>.geojson (kpidash/web/geo.py).
 BOUNDARY_FILES: dict[str, Path] = {

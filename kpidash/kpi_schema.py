@@ -1,7 +1,4 @@
-"""Typed contract for ``kpi_defs.yaml`` (pydantic, unknown keys rejected).
-
-Errors name the YAML key path and line, e.g. ``kpi_defs.yaml:42 kpis[0].target.year: …``.
-"""
+"""Typed contract for ``kpi_defs.yaml`` (pydantic, unknown keys rejected); errors name the key path and line."""
 
 from __future__ import annotations
 
@@ -56,11 +53,14 @@ class DerivedIndicator(Strict):
         return self
 
 
-class BaselineRule(Strict):
-    """How the baseline period is chosen from data: the value is always computed, never typed in."""
+class StrategyBaseline(Strict):
+    """The strategy's base: the target is measured from ``base_year``; status uses only observations after it."""
 
-    rule: Literal["latest_at_or_before", "first_at_or_after"]
-    year: int = Field(ge=1900, le=2100)
+    decided: dt.date
+    base_year: int = Field(ge=1900, le=2100)
+    period_type: Literal["fiscal_year", "calendar_year", "reference_date"]
+    rule_ja: str
+    rule_en: str
 
 
 class Target(Strict):
@@ -71,6 +71,7 @@ class Target(Strict):
     source: str
     decided: dt.date
     text_ja: str
+    text_en: str
 
     @model_validator(mode="after")
     def _consistent(self) -> Target:
@@ -82,7 +83,7 @@ class Target(Strict):
 
 
 class SeriesVariant(Strict):
-    """One way to compute a growth-gap KPI; the first variant with data and no proxy becomes the headline."""
+    """One way to compute a growth-gap KPI; the status uses one covering the base year (a non-proxy one first)."""
 
     key: Id
     label_ja: str
@@ -92,13 +93,13 @@ class SeriesVariant(Strict):
 
 
 class GrowthGapMeasure(Strict):
-    """Growth of ``area`` minus growth of ``reference`` from ``growth_base`` (percentage points)."""
+    """Growth of ``area`` minus ``reference`` from the base year (points); ``context_base_year`` starts the context."""
 
     type: Literal["growth_gap"]
     variants: list[SeriesVariant] = Field(min_length=1)
     area: RegionCode
     reference: RegionCode
-    growth_base: BaselineRule
+    context_base_year: int = Field(ge=1900, le=2100)
 
 
 class ShareMeasure(Strict):
@@ -127,6 +128,9 @@ class SurveyMeasure(Strict):
     file: str
     region: RegionCode = "00"
     min_n: int = Field(100, ge=1)
+    # What survey would fill the KPI and what was searched for (shown on the empty card).
+    survey_note_ja: str = ""
+    survey_note_en: str = ""
 
 
 Measure = Annotated[GrowthGapMeasure | ShareMeasure | SurveyMeasure, Field(discriminator="type")]
@@ -159,15 +163,19 @@ class Kpi(Strict):
     definition_ja: str
     definition_en: str
     unit: str
+    unit_en: str
     decimals: int = Field(1, ge=0, le=6)
     direction: Literal["higher_is_better", "lower_is_better"]
     measure: Measure
-    baseline: BaselineRule
+    strategy_baseline: StrategyBaseline
     target: Target
+    # Ids of release_calendar.yaml: the statistics the KPI waits for (the card says when they are next expected).
+    release_series: list[Id] = []
     trend_window: int = Field(5, ge=3, le=30)  # a projection interval needs ≥ 3 points
     components: list[Component] = []
     context_indicators: list[Id] = []
     note_ja: str = ""
+    note_en: str = ""
 
 
 class Goal(Strict):
@@ -222,6 +230,9 @@ def _strip(obj: Any) -> Any:
     return obj
 
 
+_TAGS = ("growth_gap", "population_share", "survey_share", "ratio")  # pydantic's union tags in error locations
+
+
 def _line_of(raw: Any, loc: tuple[Any, ...]) -> int | None:
     node, line = raw, raw.get("__line__") if isinstance(raw, dict) else None
     for part in loc:
@@ -229,8 +240,10 @@ def _line_of(raw: Any, loc: tuple[Any, ...]) -> int | None:
             if isinstance(part, str) and part in node.get("__lines__", {}):
                 line = node["__lines__"][part]
                 node = node.get(part)
+            elif part in _TAGS:
+                continue  # not a YAML key: the node stays the same
             else:
-                break  # e.g. a discriminator tag in the location
+                break
         elif isinstance(node, list) and isinstance(part, int) and part < len(node):
             node = node[part]
             if isinstance(node, dict):
@@ -242,13 +255,8 @@ def _line_of(raw: Any, loc: tuple[Any, ...]) -> int | None:
 
 def _path(loc: tuple[Any, ...]) -> str:
     out = ""
-    for part in loc:
-        if isinstance(part, int):
-            out += f"[{part}]"
-        elif part in ("growth_gap", "population_share", "survey_share", "ratio"):
-            continue  # pydantic's discriminated-union tag, not a YAML key
-        else:
-            out += ("." if out else "") + str(part)
+    for part in (p for p in loc if p not in _TAGS):
+        out += f"[{part}]" if isinstance(part, int) else ("." if out else "") + str(part)
     return out
 
 
@@ -275,13 +283,20 @@ def parse_kpi_defs(text: str, filename: str = "kpi_defs.yaml") -> KpiDefs:
 
 
 def _check_references(defs: KpiDefs, raw: dict[str, Any], filename: str) -> None:
-    """Cross-field rules: the target year follows the baseline; derived formulas never form a cycle."""
+    """Cross-field rules: the target year follows the base year; derived formulas never form a cycle."""
     for i, k in enumerate(defs.kpis):
-        if k.target.year <= k.baseline.year:
+        base = k.strategy_baseline.base_year
+        if k.target.year <= base:
             loc = ("kpis", i, "target", "year")
             raise KpiDefsError(
                 f"{filename}:{_line_of(raw, loc)} {_path(loc)}: target.year {k.target.year} must be after "
-                f"baseline.year {k.baseline.year}"
+                f"strategy_baseline.base_year {base}"
+            )
+        if isinstance(k.measure, GrowthGapMeasure) and k.measure.context_base_year >= base:
+            loc = ("kpis", i, "measure", "context_base_year")
+            raise KpiDefsError(
+                f"{filename}:{_line_of(raw, loc)} {_path(loc)}: context_base_year {k.measure.context_base_year} "
+                f"must be before strategy_baseline.base_year {base}"
             )
     graph = {d.id: {d.formula.numerator, d.formula.denominator} for d in defs.derived_indicators}
     state: dict[str, int] = {}
@@ -376,7 +391,6 @@ def check_against_catalogue(path: Path, available: set[str]) -> None:
 
 
 def json_schema() -> str:
-    schema = KpiDefs.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    schema = KpiDefs.model_json_schema() | {"$schema": "https://json-schema.org/draft/2020-12/schema"}
     schema["title"] = "kpi_defs.yaml"
     return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"

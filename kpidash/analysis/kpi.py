@@ -13,7 +13,9 @@ from typing import Any, Protocol
 import pandas as pd
 
 from kpidash import config
-from kpidash.analysis.progress import STATUS_LABELS, Assessment, assess, choose_baseline
+from kpidash.analysis import progress
+from kpidash.analysis.kpi_growth import growth_gap_series
+from kpidash.analysis.progress import STATUS_LABELS, Assessment, Context, assess
 from kpidash.kpi_schema import GrowthGapMeasure, Kpi, KpiDefs, ShareMeasure, SurveyMeasure
 
 Series = list[tuple[int, float]]
@@ -104,16 +106,18 @@ def share_outside(values: pd.DataFrame, area: str) -> pd.DataFrame:
     return out.reset_index()
 
 
-def growth_gap_series(area_vals: Series, ref_vals: Series, base: int) -> Series:
-    """(A(t)/A(base) − 1)·100 − (B(t)/B(base) − 1)·100 for periods where both exist."""
-    a, b = dict(area_vals), dict(ref_vals)
-    if base not in a or base not in b:
-        return []
-    return [(t, (a[t] / a[base] - 1) * 100 - (b[t] / b[base] - 1) * 100) for t in sorted(a) if t in b and t >= base]
+def _pairs(points: list[tuple[int, float]]) -> list[dict[str, Any]]:
+    return [{"period": t, "value": v} for t, v in points]
 
 
-def _measure_series(measure: Any, inputs: KpiInputs) -> dict[str, Any]:
-    """Compute a measure's main series; returns dict(series, proxy, note, extra…)."""
+def _headline(variants: list[dict[str, Any]]) -> dict[str, Any] | None:
+    """The variant the status uses: one that covers the base year (not a proxy if possible), else one with data."""
+    ranked = sorted(variants, key=lambda v: (not v["covers_base"], v["proxy"]))
+    return ranked[0] if ranked else None
+
+
+def _measure_series(measure: Any, inputs: KpiInputs, base_year: int) -> dict[str, Any]:
+    """Compute a measure's main series; returns dict(series, proxy, extra…)."""
     if isinstance(measure, ShareMeasure):
         if measure.age_from == 0 and measure.age_to is None:
             sx = {"total": "", "female": "_f", "male": "_m"}[measure.sex]
@@ -126,7 +130,6 @@ def _measure_series(measure: Any, inputs: KpiInputs) -> dict[str, Any]:
             "series": [(int(p), float(v)) for p, v in zip(sh["period"], sh["share"], strict=True)],
             "counts": [(int(p), float(v)) for p, v in zip(sh["period"], sh["count"], strict=True)],
             "proxy": False,
-            "by_prefecture": df,
         }
     if isinstance(measure, GrowthGapMeasure):
         variants = []
@@ -135,11 +138,11 @@ def _measure_series(measure: Any, inputs: KpiInputs) -> dict[str, Any]:
             if used is None or used not in inputs.available:
                 continue
             area, ref = inputs.series(used, measure.area), inputs.series(used, measure.reference)
-            base = choose_baseline(
-                sorted({t for t, _ in area} & {t for t, _ in ref}), measure.growth_base.rule, measure.growth_base.year
-            )
-            if base is None:
+            common = sorted({t for t, _ in area} & {t for t, _ in ref})
+            if not common:
                 continue
+            context_base = next((t for t in common if t >= measure.context_base_year), None)
+            context = growth_gap_series(area, ref, context_base) if context_base is not None else []
             variants.append(
                 {
                     "key": v.key,
@@ -147,13 +150,15 @@ def _measure_series(measure: Any, inputs: KpiInputs) -> dict[str, Any]:
                     "label_en": v.label_en,
                     "indicator": used,
                     "proxy": proxy,
-                    "growth_base": base,
-                    "series": growth_gap_series(area, ref, base),
-                    "area_series": area,
-                    "reference_series": ref,
+                    "first_period": common[0],
+                    "last_period": common[-1],
+                    "covers_base": base_year in common,
+                    "series": growth_gap_series(area, ref, base_year),
+                    "context_base": context_base,
+                    "context_series": [(t, y) for t, y in context if t <= base_year],
                 }
             )
-        headline = next((x for x in variants if not x["proxy"]), variants[0] if variants else None)
+        headline = _headline(variants)
         return {
             "series": headline["series"] if headline else [],
             "proxy": bool(headline and headline["proxy"]),
@@ -181,35 +186,69 @@ def _point(p: tuple[int, float] | None) -> dict[str, Any] | None:
     return {"period": p[0], "value": p[1]} if p else None
 
 
+def _context(c: Context | None, window: int, growth: bool) -> dict[str, Any] | None:
+    if c is None or c.latest is None:
+        return None
+    method = (progress.CONTEXT_METHOD_JA, progress.CONTEXT_METHOD_EN)
+    return {
+        "label_ja": "基準年までの推移（参考。進捗ではありません）",
+        "label_en": "Up to the base year (context, not progress)",
+        "latest": _point(c.latest),
+        "series": _pairs(c.series),
+        "projection": asdict(c.projection) if c.projection and not growth else None,
+        "trend_path": _pairs(c.trend_path) if not growth else [],
+        "method_ja": method[0].format(window=window) if not growth else "",
+        "method_en": method[1].format(window=window) if not growth else "",
+    }
+
+
+def _survey_reason(kpi: Kpi, m: dict[str, Any]) -> tuple[str, str] | None:
+    assert isinstance(kpi.measure, SurveyMeasure)
+    if m.get("survey_error"):
+        return (
+            f"調査ファイルを読み込めませんでした: {m['survey_error']}",
+            f"The survey file was refused: {m['survey_error']}",
+        )
+    if m.get("survey_small"):
+        return (
+            f"調査データはありますが、回答者数が{m['min_n']}人未満の行しかないため判定に使えません。",
+            f"Survey rows are loaded but all have fewer than {m['min_n']} respondents, too few to judge.",
+        )
+    if not m.get("survey_loaded"):
+        return (
+            f"調査データが読み込まれていません（data/{kpi.measure.file} を置くと表示されます）。",
+            f"No survey data loaded (place data/{kpi.measure.file} to show it).",
+        )
+    return None
+
+
 def compute_kpi(kpi: Kpi, inputs: KpiInputs) -> dict[str, Any]:
-    m = _measure_series(kpi.measure, inputs)
+    """One KPI judged from its strategy base year (kpi_defs.yaml ``strategy_baseline``)."""
+    sb = kpi.strategy_baseline
+    m = _measure_series(kpi.measure, inputs, sb.base_year)
     series: Series = m["series"]
-    baseline = choose_baseline([t for t, _ in series], kpi.baseline.rule, kpi.baseline.year)
+    growth = isinstance(kpi.measure, GrowthGapMeasure)
     a: Assessment = assess(
         series,
-        baseline_period=baseline,
+        base_year=sb.base_year,
         target_year=kpi.target.year,
         target_value=kpi.target.value if kpi.target.kind == "value" else None,
         direction=kpi.target.direction if kpi.target.kind == "direction" else None,
         higher_is_better=kpi.direction == "higher_is_better",
         window=kpi.trend_window,
-        unit=kpi.unit,
+        unit="" if kpi.unit == "%" else f" {kpi.unit}",
+        decimals=kpi.decimals,
+        proxy=bool(m.get("proxy")),
+        fiscal=sb.period_type == "fiscal_year",
     )
     reason_ja, reason_en = a.reason_ja, a.reason_en
     if a.status == "no_data" and isinstance(kpi.measure, SurveyMeasure):
-        if m.get("survey_error"):
-            reason_ja = f"調査ファイルを読み込めませんでした: {m['survey_error']}"
-            reason_en = f"The survey file was refused: {m['survey_error']}"
-        elif m.get("survey_small"):
-            reason_ja = f"調査データはありますが、回答者数が{m['min_n']}人未満の行しかないため判定に使えません。"
-            reason_en = f"Survey rows are loaded but all have fewer than {m['min_n']} respondents, too few to judge."
-        elif not m.get("survey_loaded"):
-            reason_ja = f"調査データが読み込まれていません（data/{kpi.measure.file} を置くと表示されます）。"
-            reason_en = f"No survey data loaded (place data/{kpi.measure.file} to show it)."
+        reason_ja, reason_en = _survey_reason(kpi, m) or (reason_ja, reason_en)
     headline = m.get("headline")
-    proxy_note = ""
-    if m.get("proxy") and headline:
-        proxy_note = "代理指標で計算しています。"
+    context = a.context
+    if growth:  # the growth since the context base, up to the strategy's base year
+        pre = headline["context_series"] if headline else []
+        context = Context(pre[-1], pre) if pre else None
     out: dict[str, Any] = {
         "id": kpi.id,
         "goal": kpi.goal,
@@ -218,6 +257,7 @@ def compute_kpi(kpi: Kpi, inputs: KpiInputs) -> dict[str, Any]:
         "definition_ja": kpi.definition_ja,
         "definition_en": kpi.definition_en,
         "unit": kpi.unit,
+        "unit_en": kpi.unit_en,
         "decimals": kpi.decimals,
         "direction": kpi.direction,
         "status": a.status,
@@ -225,49 +265,72 @@ def compute_kpi(kpi: Kpi, inputs: KpiInputs) -> dict[str, Any]:
         "status_label_en": STATUS_LABELS[a.status][1],
         "reason_ja": reason_ja,
         "reason_en": reason_en,
+        "why_ja": a.why_ja,
+        "why_en": a.why_en,
         "proxy": bool(m.get("proxy")),
-        "proxy_note_ja": proxy_note,
+        "proxy_note_ja": "代理指標で計算しています。" if m.get("proxy") else "",
+        "strategy_baseline": {
+            "decided": sb.decided.isoformat(),
+            "base_year": sb.base_year,
+            "period_type": sb.period_type,
+            "rule_ja": sb.rule_ja,
+            "rule_en": sb.rule_en,
+        },
+        "base_year": sb.base_year,
         "baseline": _point(a.baseline),
         "latest": _point(a.latest),
         "target": {
             "year": kpi.target.year,
+            "kind": kpi.target.kind,
             "value": kpi.target.value,
             "direction": kpi.target.direction,
             "text_ja": kpi.target.text_ja,
+            "text_en": kpi.target.text_en,
             "source": kpi.target.source,
             "decided": kpi.target.decided.isoformat(),
         },
         "projection": asdict(a.projection) if a.projection else None,
+        "projection_method_ja": progress.PROJECTION_METHOD_JA.format(window=kpi.trend_window),
+        "projection_method_en": progress.PROJECTION_METHOD_EN.format(window=kpi.trend_window),
         "ratio": a.ratio,
         "observed_rate": a.observed_rate,
         "required_rate": a.required_rate,
-        "observed_from_trend": a.observed_from_trend,
-        "series": [{"period": t, "value": v} for t, v in series],
-        "required_path": [{"period": t, "value": v} for t, v in a.required_path],
-        "trend_path": [{"period": t, "value": v} for t, v in a.trend_path],
+        "gap": a.gap,
+        "series": _pairs(a.observed),
+        "required_path": _pairs(a.required_path),
+        "trend_path": _pairs(a.trend_path),
+        "context": _context(context, kpi.trend_window, growth),
         "note_ja": kpi.note_ja,
+        "note_en": kpi.note_en,
         "context_indicators": [i for i in kpi.context_indicators if i in inputs.available],
+        "release_series": list(kpi.release_series),
     }
     if "variants" in m:
-        out["growth_base"] = headline["growth_base"] if headline else None
         out["headline_variant"] = headline["key"] if headline else None
         out["variants"] = [
-            {k: v for k, v in x.items() if k in ("key", "label_ja", "label_en", "indicator", "proxy", "growth_base")}
-            | {"series": [{"period": t, "value": y} for t, y in x["series"]]}
+            {k: v for k, v in x.items() if k not in ("series", "context_series")}
+            | {"series": _pairs(x["series"]), "context_series": _pairs(x["context_series"])}
             for x in m["variants"]
         ]
     if "counts" in m:
-        out["counts"] = [{"period": t, "value": v} for t, v in m["counts"]]
+        out["counts"] = _pairs(m["counts"])
         if isinstance(kpi.measure, ShareMeasure):
             ms = kpi.measure
             out["measure_band"] = (ms.scope, ms.sex, ms.age_from, ms.age_to, kpi.trend_window)
     if "survey_rows" in m:
         out["survey_rows"] = m["survey_rows"]
-    out["components"] = [_component(c, inputs) for c in kpi.components]
+    if isinstance(kpi.measure, SurveyMeasure):
+        out["survey"] = {
+            "file": kpi.measure.file,
+            "min_n": kpi.measure.min_n,
+            "note_ja": kpi.measure.survey_note_ja,
+            "note_en": kpi.measure.survey_note_en,
+        }
+    out["components"] = [_component(c, inputs, sb.base_year) for c in kpi.components]
     return out
 
 
-def _component(c: Any, inputs: KpiInputs) -> dict[str, Any]:
+def _component(c: Any, inputs: KpiInputs, base_year: int) -> dict[str, Any]:
     if c.indicator is not None:
         s = inputs.series(c.indicator, c.region) if c.indicator in inputs.available else []
         return {
@@ -278,7 +341,7 @@ def _component(c: Any, inputs: KpiInputs) -> dict[str, Any]:
             "region": c.region,
             "series": [{"period": t, "value": v} for t, v in s],
         }
-    m = _measure_series(c.measure, inputs)
+    m = _measure_series(c.measure, inputs, base_year)
     return {
         "key": c.key,
         "label_ja": c.label_ja,
@@ -286,34 +349,13 @@ def _component(c: Any, inputs: KpiInputs) -> dict[str, Any]:
         "indicator": None,
         "region": c.measure.area,
         "unit": "%",
-        "series": [{"period": t, "value": v} for t, v in m["series"]],
+        "series": _pairs(m["series"]),
+        "counts": _pairs(m.get("counts", [])),
     }
 
 
 def compute_all(defs: KpiDefs, inputs: KpiInputs) -> list[dict[str, Any]]:
     return [compute_kpi(k, inputs) for k in defs.kpis]
-
-
-def headline_growth(kpi_result: dict[str, Any]) -> tuple[str, int, int] | None:
-    """(indicator, base period, latest period) of a growth-gap KPI's headline variant; None for other KPIs."""
-    if not kpi_result.get("variants"):
-        return None
-    head = next(v for v in kpi_result["variants"] if v["key"] == kpi_result["headline_variant"])
-    return str(head["indicator"]), int(head["growth_base"]), int(head["series"][-1]["period"])
-
-
-def growth_vs_reference(values: pd.DataFrame, prefectures: pd.DataFrame, base: int, latest: int) -> pd.DataFrame:
-    """KPI 1 breakdown: each prefecture's growth from ``base`` to ``latest`` minus the Tokyo-area growth (points).
-
-    ``values``: region_code, period, value for the 47 prefectures and TKY; ``prefectures``: region_code, name_ja,
-    name_en."""
-    wide = values.pivot(index="region_code", columns="period", values="value")
-    growth = (wide[latest] / wide[base] - 1) * 100
-    ref = growth.pop(config.TOKYO_AREA_CODE)
-    regs = prefectures.set_index("region_code")
-    out = pd.DataFrame({"growth": growth, "gap": growth - ref}).join(regs[["name_ja", "name_en"]])
-    out["period"] = latest
-    return out.reset_index()[["region_code", "name_ja", "name_en", "period", "growth", "gap"]]
 
 
 Breakdown = tuple[pd.DataFrame, str, str, str]
@@ -323,14 +365,14 @@ def growth_breakdown(gaps: pd.DataFrame) -> Breakdown | None:
     """Per-prefecture view of a growth-gap KPI from :func:`growth_vs_reference`."""
     if gaps.empty:
         return None
-    fy = int(gaps["period"].iloc[0])
+    fy, base = int(gaps["period"].iloc[0]), int(gaps["base"].iloc[0])
     cross = gaps.rename(columns={"gap": "value"}).assign(level="prefecture")[
         ["region_code", "name_ja", "name_en", "level", "value"]
     ]
     return (
         cross,
-        f"都道府県別：{fy}年度までの伸び率－東京圏の伸び率（ポイント）",
-        f"By prefecture: growth minus Tokyo-area growth to FY{fy} (points)",
+        f"都道府県別：{base}年度から{fy}年度までの伸び率－東京圏の伸び率（ポイント）",
+        f"By prefecture: growth FY{base}–FY{fy} minus the Tokyo-area growth (points)",
         "pt",
     )
 

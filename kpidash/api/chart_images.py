@@ -34,7 +34,7 @@ from typing import Any
 
 import plotly.io as pio
 
-from kpidash import config, params
+from kpidash import chart_params, config
 from kpidash.api.chart_citation import add_citation, citation_height, citation_lines, font_family, xml_text
 from kpidash.figures.style import EMPTY_TOPOLOGY
 
@@ -42,8 +42,8 @@ log = logging.getLogger(__name__)
 
 MATHJAX_STUB = Path(__file__).resolve().parent / "kaleido_mathjax_stub.js"
 FORMATS = ("png", "svg")
-MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = params.CHART_WIDTH  # px, as the API's width parameter accepts
-MIN_HEIGHT, MAX_HEIGHT, DEFAULT_HEIGHT = params.CHART_HEIGHT
+MIN_WIDTH, MAX_WIDTH, DEFAULT_WIDTH = chart_params.CHART_WIDTH  # px, as the API's width parameter accepts
+MIN_HEIGHT, MAX_HEIGHT, DEFAULT_HEIGHT = chart_params.CHART_HEIGHT
 START_TIMEOUT = 60.0  # seconds for Chromium to start
 RENDER_TIMEOUT = 30.0  # seconds for one image
 RETRY_AFTER_FAILURE = 10.0  # seconds during which a failed start is not retried (each request would wait for it)

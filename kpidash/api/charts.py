@@ -18,7 +18,7 @@ from urllib.parse import quote
 from flask import Response, request
 from werkzeug.datastructures import MultiDict
 
-from kpidash import config, params
+from kpidash import chart_params, config, params
 from kpidash.api import chart_images
 from kpidash.api.blueprint import api, error
 from kpidash.data import queries
@@ -28,8 +28,11 @@ from kpidash.formatting import name_col
 from kpidash.params import ParamError, only, short
 from kpidash.service import explore, provenance
 
-PAGES = params.CHART_PAGES
-ACCEPTED = {page: tuple(p.name for p in (*params.CHART_COMMON, *ps)) for page, ps in params.CHART_PAGE_PARAMS.items()}
+PAGES = chart_params.CHART_PAGES
+ACCEPTED = {
+    page: tuple(p.name for p in (*chart_params.CHART_COMMON, *ps))
+    for page, ps in chart_params.CHART_PAGE_PARAMS.items()
+}
 MIME = {"png": "image/png", "svg": "image/svg+xml"}
 UNAVAILABLE = (
     "chart images are unavailable on this server just now: the headless Chromium that draws them could not be "
@@ -48,7 +51,7 @@ class ChartRequest:
 
 
 def _indicator(args: MultiDict[str, str]) -> dict[str, Any]:
-    value = params.INDICATOR.parse(args) or explore.valid_indicator(None)  # the pages' default
+    value = chart_params.INDICATOR.parse(args) or explore.valid_indicator(None)  # the pages' default
     ind = queries.indicator(value)
     if ind is None:
         raise ParamError(404, f"unknown indicator id {value!r} (see /api/v1/indicators)", "indicator", unknown=[value])
@@ -70,7 +73,7 @@ def _compare(args: MultiDict[str, str], lang: str) -> ChartRequest:
     ind = _indicator(args)
     iid = str(ind["indicator_id"])
     periods = queries.periods(iid)
-    period = params.PERIOD.parse(args)
+    period = chart_params.PERIOD.parse(args)
     if not periods:
         raise ParamError(404, f"indicator {iid!r} has no data for prefectures", "indicator")
     if period is None:
@@ -82,10 +85,10 @@ def _compare(args: MultiDict[str, str], lang: str) -> ChartRequest:
             "period",
             allowed=[str(p) for p in periods],
         )
-    mode = _mode(args, params.COMPARE_MODE, ind)
-    view = params.VIEW.parse(args) or "map"
-    highlight = params.HIGHLIGHT.parse(args) or []
-    sort = params.SORT.parse(args) or "value"
+    mode = _mode(args, chart_params.COMPARE_MODE, ind)
+    view = chart_params.VIEW.parse(args) or "map"
+    highlight = chart_params.HIGHLIGHT.parse(args) or []
+    sort = chart_params.SORT.parse(args) or "value"
     result = explore.compare(iid, period, mode, highlight, lang)
     cross = result.cross
     fig = explore_figures.compare_figure(result, view, sort, lang)
@@ -100,10 +103,10 @@ def _compare(args: MultiDict[str, str], lang: str) -> ChartRequest:
 def _trends(args: MultiDict[str, str], lang: str) -> ChartRequest:
     ind = _indicator(args)
     iid = str(ind["indicator_id"])
-    regions = params.TREND_REGIONS.parse(args)
+    regions = chart_params.TREND_REGIONS.parse(args)
     regions = regions or list(explore.DEFAULT_TREND_REGIONS)
-    mode = _mode(args, params.TRENDS_MODE, ind)
-    base = params.BASE.parse(args)
+    mode = _mode(args, chart_params.TRENDS_MODE, ind)
+    base = chart_params.BASE.parse(args)
     result = explore.trends(iid, regions, mode, base, lang)
     drawn_mode, drawn_base = result.mode, result.base
     if mode == "index" and base is not None and drawn_base != base:
@@ -114,10 +117,10 @@ def _trends(args: MultiDict[str, str], lang: str) -> ChartRequest:
 
 
 def _region(args: MultiDict[str, str], lang: str) -> ChartRequest:
-    code = params.REGION_CODE.parse(args)
+    code = chart_params.REGION_CODE.parse(args)
     if code not in config.PREFECTURE_CODES:
         raise ParamError(404, f"unknown prefecture code {code!r} (01–47)", "region", unknown=[code])
-    theme = params.THEME.parse(args)
+    theme = chart_params.THEME.parse(args)
     sub, themes, current = explore.region_theme(code, theme)
     if theme is not None and theme != current:
         raise ParamError(404, f"unknown theme {short(theme)}", "theme", unknown=[theme], allowed=themes)
@@ -146,11 +149,11 @@ def _disposition(stem: str, label: str, ext: str) -> str:
 
 def _chart(fmt: str) -> Any:
     args = request.args
-    page = params.PAGE.parse(args)
+    page = chart_params.PAGE.parse(args)
     only(args, ACCEPTED[page])
-    lang = params.LANG.parse(args) or "ja"
-    width = params.WIDTH.parse(args) or chart_images.DEFAULT_WIDTH
-    height = params.HEIGHT.parse(args)
+    lang = chart_params.LANG.parse(args) or "ja"
+    width = chart_params.WIDTH.parse(args) or chart_images.DEFAULT_WIDTH
+    height = chart_params.HEIGHT.parse(args)
     req = BUILDERS[page](args, lang)
     extra = [boundary_citation(req.boundaries)] if req.boundaries else []
     citation = provenance.citation_line(provenance.sources_used(req.citation_ids), extra=extra)

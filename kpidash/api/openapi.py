@@ -9,11 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from kpidash import params
-from kpidash.data.observations import LONG_COLUMNS
+from kpidash import chart_params, params
+from kpidash.api.openapi_schemas import schemas
 
-API_VERSION = "1.3.0"
-KPI_STATUSES = ("achieved", "on_track", "needs_acceleration", "off_track", "cannot_tell", "no_data")
+API_VERSION = "1.4.0"
 
 
 def value_schema(p: params.Param) -> dict[str, Any]:
@@ -102,8 +101,10 @@ def _chart_query() -> dict[str, Any]:
     page, lang, width and height), so the schema is one object per page and any other parameter is refused."""
 
     def page_schema(page: str, page_params: tuple[params.Param, ...]) -> dict[str, Any]:
-        props = {p.name: value_schema(p) | {"description": p.description} for p in (*params.CHART_COMMON, *page_params)}
-        props["page"] = {"const": page, "description": params.PAGE.description}
+        props = {
+            p.name: value_schema(p) | {"description": p.description} for p in (*chart_params.CHART_COMMON, *page_params)
+        }
+        props["page"] = {"const": page, "description": chart_params.PAGE.description}
         needs = ["page", *(p.name for p in page_params if p.required is not None)]
         return {"title": page, "type": "object", "properties": props, "required": needs, "additionalProperties": False}
 
@@ -117,7 +118,7 @@ def _chart_query() -> dict[str, Any]:
             "The page whose chart to draw (page=compare, trends or region) and the URL parameters of that page; a "
             "parameter of another page is a 400."
         ),
-        "schema": {"oneOf": [page_schema(page, ps) for page, ps in params.CHART_PAGE_PARAMS.items()]},
+        "schema": {"oneOf": [page_schema(page, ps) for page, ps in chart_params.CHART_PAGE_PARAMS.items()]},
         "example": {"page": "compare", "indicator": "gdp_nominal", "period": "2022", "highlight": "13,27"},
     }
 
@@ -160,7 +161,9 @@ def _chart_operation(fmt: str, mimetype: str) -> dict[str, Any]:
     }
 
 
-def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str, Any]:
+def build(
+    kpi_fields: Sequence[str], server_url: str | None = None, survey_columns: Sequence[str] = ()
+) -> dict[str, Any]:
     """The OpenAPI document. ``kpi_fields`` are the public KPI fields of /kpis (kept in kpidash.api.routes)."""
     doc: dict[str, Any] = {
         "openapi": "3.1.0",
@@ -199,9 +202,34 @@ def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str,
                 "get": {
                     "operationId": "get_kpi",
                     "tags": ["kpis"],
-                    "summary": "One KPI",
-                    "parameters": [_ref("parameters", "kpi_id")],
-                    "responses": {"200": _json_200("The KPI", _ref("schemas", "Kpi")), **_errors(404, 503)},
+                    "summary": "One KPI, with its growth (KPI 1) or groups (KPI 3) recomputed from a chosen base year",
+                    "description": (
+                        "Without parameters the base year is the strategy's (strategy_baseline.base_year). "
+                        "base_year recomputes, for a growth KPI, the growth of each area from that year to the latest "
+                        "(Σ GDP ÷ Σ persons employed per area, %), the gap in points, its log-point decomposition "
+                        "into GDP and denominator growth, and each prefecture's gap ('growth'); for a share KPI, "
+                        "the change of each group since that year ('groups'). The status always stays the "
+                        "strategy's: a chosen base year gives context, never a verdict."
+                    ),
+                    "parameters": [
+                        _ref("parameters", "kpi_id"),
+                        *(query_parameter(p) for p in params.KPI_PARAMS),
+                    ],
+                    "responses": {"200": _json_200("The KPI", _ref("schemas", "Kpi")), **_errors(400, 404, 503)},
+                }
+            },
+            "/api/v1/survey/living_outlook.template.csv": {
+                "get": {
+                    "operationId": "survey_template",
+                    "tags": ["kpis"],
+                    "summary": "The empty KPI 2 survey CSV template (header only) for `python -m kpidash survey-load`",
+                    "responses": {
+                        "200": {
+                            "description": "CSV header: " + ",".join(survey_columns),
+                            "content": {"text/csv": {"schema": {"type": "string"}}},
+                        },
+                        **_errors(400),
+                    },
                 }
             },
             "/api/v1/indicators": {
@@ -295,102 +323,7 @@ def build(kpi_fields: Sequence[str], server_url: str | None = None) -> dict[str,
                     "content": {"application/json": {"schema": _ref("schemas", "Error")}},
                 },
             },
-            "schemas": {
-                "Error": {
-                    "type": "object",
-                    "required": ["error"],
-                    "properties": {
-                        "error": {"type": "string"},
-                        "parameter": {"type": "string", "description": "The parameter at fault"},
-                        "unknown": {"type": "array", "items": {"type": "string"}},
-                        "known": {"type": "array", "items": {"type": "string"}},
-                        "allowed": {"type": "array", "items": {"type": "string"}},
-                        "limit": {"type": "integer"},
-                        "rows": {"type": "integer"},
-                        "kind": {"type": "string", "description": "What failed (503 only)"},
-                    },
-                },
-                "Kpi": {
-                    "type": "object",
-                    "required": ["id", "goal", "name_ja", "status"],
-                    "properties": {f: {} for f in kpi_fields}
-                    | {
-                        "id": {"type": "string"},
-                        "goal": {"type": "integer"},
-                        "name_ja": {"type": "string"},
-                        "name_en": {"type": "string"},
-                        "unit": {"type": ["string", "null"]},
-                        "status": {"type": "string", "enum": list(KPI_STATUSES)},
-                        "proxy": {"type": "boolean"},
-                    },
-                },
-                "Indicator": {
-                    "type": "object",
-                    "required": ["id", "name_ja", "unit", "period_type", "source_id"],
-                    "properties": {
-                        "id": {"type": "string"},
-                        "name_ja": {"type": "string"},
-                        "name_en": {"type": ["string", "null"]},
-                        "unit": {"type": "string"},
-                        "period_type": {"type": "string", "enum": ["fiscal_year", "calendar_year", "reference_date"]},
-                        "source_id": {"type": "string"},
-                        "description": {"type": ["string", "null"]},
-                        "theme": {"type": ["string", "null"]},
-                        "additive": {"type": "boolean"},
-                        "decimals": {"type": ["integer", "null"]},
-                        "caveats": {"type": ["string", "null"]},
-                        "proxy": {"type": "boolean", "description": "The caveats mark it as a 代理指標 (proxy)"},
-                        "first_period": {"type": ["integer", "null"]},
-                        "last_period": {"type": ["integer", "null"]},
-                        "n_periods": {"type": ["integer", "null"]},
-                        "n_prefectures": {"type": ["integer", "null"]},
-                        "n_municipalities": {"type": ["integer", "null"]},
-                        "has_aggregates": {"type": ["boolean", "null"]},
-                    },
-                },
-                "Region": {
-                    "type": "object",
-                    "required": ["region_code", "name_ja", "level"],
-                    "properties": {
-                        "region_code": {"type": "string"},
-                        "name_ja": {"type": "string"},
-                        "name_en": {"type": ["string", "null"]},
-                        "level": {"type": "string", "enum": list(params.REGION_LEVELS)},
-                        "parent_code": {"type": ["string", "null"]},
-                    },
-                },
-                "Observation": {
-                    "type": "object",
-                    "required": list(LONG_COLUMNS),
-                    "properties": {
-                        "indicator_id": {"type": "string"},
-                        "indicator_name_ja": {"type": "string"},
-                        "region_code": {"type": "string"},
-                        "region_name_ja": {"type": "string"},
-                        "period": {"type": "integer"},
-                        "period_type": {"type": "string"},
-                        "value": {"type": ["number", "null"]},
-                        "unit": {"type": "string"},
-                        "source_id": {"type": "string"},
-                        "derivation": {"type": "string", "enum": ["source", "sum_of_prefectures", "derived"]},
-                    },
-                },
-                "DataResponse": {
-                    "type": "object",
-                    "required": ["query", "count", "data", "citation_ja"],
-                    "properties": {
-                        "query": {"type": "object"},
-                        "count": {"type": "integer"},
-                        "columns": {"type": "array", "items": {"type": "string"}},
-                        "citation_ja": {"type": "string", "description": "出典：…を加工して作成"},
-                        "licences": {"type": "array", "items": {"type": "string"}},
-                        "caveats": {"type": "object", "additionalProperties": {"type": "string"}},
-                        "warehouse_built_at": {"type": "string", "format": "date-time"},
-                        "permalink": {"type": "string", "format": "uri"},
-                        "data": {"type": "array", "items": _ref("schemas", "Observation")},
-                    },
-                },
-            },
+            "schemas": schemas(kpi_fields),
         },
     }
     return doc

@@ -14,7 +14,7 @@ from typing import Any
 import pandas as pd
 from flask import Response, jsonify, request
 
-from kpidash import params
+from kpidash import config, params
 from kpidash.api import charts, exports, exports_xlsx, exports_zip, openapi
 from kpidash.api.blueprint import api, error
 from kpidash.data import cache as memo
@@ -44,6 +44,7 @@ PUBLIC_KPI_FIELDS = (
     "definition_ja",
     "definition_en",
     "unit",
+    "unit_en",
     "decimals",
     "direction",
     "status",
@@ -51,20 +52,29 @@ PUBLIC_KPI_FIELDS = (
     "status_label_en",
     "reason_ja",
     "reason_en",
+    "why_ja",
+    "why_en",
     "proxy",
     "proxy_note_ja",
+    "strategy_baseline",
+    "base_year",
     "baseline",
     "latest",
     "target",
     "projection",
+    "projection_method_ja",
+    "projection_method_en",
     "ratio",
     "observed_rate",
     "required_rate",
-    "observed_from_trend",
-    "growth_base",
+    "gap",
     "headline_variant",
     "series",
+    "required_path",
+    "context",
+    "releases",
     "note_ja",
+    "note_en",
 )
 
 
@@ -77,12 +87,50 @@ def list_kpis() -> Any:
     return jsonify([public_kpi(k) for k in service.kpis()])
 
 
+@api.get("/survey/living_outlook.template.csv")
+def survey_template() -> Any:
+    """The empty KPI 2 survey CSV (header only) that `python -m kpidash survey-load` accepts."""
+    only(request.args, ())
+    body = (config.SURVEY_DIR / "living_outlook.template.csv").read_bytes()
+    return Response(
+        body,
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="living_outlook.template.csv"'},
+    )
+
+
 @api.get("/kpis/<kpi_id>")
 def get_kpi(kpi_id: str) -> Any:
+    only(request.args, tuple(p.name for p in params.KPI_PARAMS))
     k = service.kpi_by_id(kpi_id)
     if k is None:
         return error(404, f"unknown KPI id {kpi_id!r}", parameter="kpi_id", known=[x["id"] for x in service.kpis()])
-    return jsonify(public_kpi(k))
+    base_year = params.KPI_BASE_YEAR.parse(request.args)
+    variant = params.KPI_VARIANT.parse(request.args)
+    out = public_kpi(k) | {"variants": k.get("variants"), "growth": None, "growth_error": None, "groups": None}
+    if k.get("variants") is not None:
+        try:
+            out["growth"] = service.growth_at_base(k, base_year or k["base_year"], variant)
+        except service.BaseYearError as exc:
+            if base_year is not None or variant is not None:
+                name = "variant" if str(exc).startswith("unknown variant") else "base_year"
+                return error(400, str(exc), parameter=name)
+            out["growth_error"] = str(exc)  # the strategy's base has no later year yet: said, not an error
+    elif variant is not None:
+        return error(400, f"KPI {kpi_id!r} has no series variants; leave 'variant' out", parameter="variant")
+    if k.get("counts") is not None:
+        out["groups"] = service.groups_at_base(k, base_year or k["base_year"])
+        if base_year is not None and not any(g["base"] for g in out["groups"]):
+            years = sorted({p["period"] for p in k.get("counts", [])})
+            span = f"{years[0]}–{years[-2]}" if len(years) > 1 else "none"
+            return error(
+                400,
+                f"base_year {base_year} is not available (available {span}, before the latest)",
+                parameter="base_year",
+            )
+    elif base_year is not None and k.get("variants") is None:
+        return error(400, f"KPI {kpi_id!r} has no observations to recompute from a base year", parameter="base_year")
+    return jsonify(out)
 
 
 # ------------------------------------------------------------------------------------------- catalogue and data API
@@ -264,4 +312,6 @@ def data_zip() -> Any:
 @api.get("/openapi.json")
 def openapi_json() -> Any:
     only(request.args, ())
-    return _json(openapi.build(PUBLIC_KPI_FIELDS, server_url=request.host_url.rstrip("/")))
+    return _json(
+        openapi.build(PUBLIC_KPI_FIELDS, server_url=request.host_url.rstrip("/"), survey_columns=service.SURVEY_COLUMNS)
+    )

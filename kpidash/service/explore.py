@@ -330,14 +330,28 @@ class KpiPage:
     breakdown: Breakdown | None
     components: tuple[Component, ...]
     context: tuple[tuple[str, str], ...]  # (indicator id, name) of the context indicators in the catalogue
+    base_year: int = 0  # the base year shown (the strategy's unless chosen)
+    variant: str | None = None
+    growth: dict[str, Any] | None = None  # KPI 1 from base_year (kpis.growth_at_base)
+    growth_error: str | None = None  # why it cannot be computed for that base year
+    groups: tuple[dict[str, Any], ...] = ()
 
 
-def kpi_page(kpi_id: str, lang: str) -> KpiPage | None:
+def kpi_page(kpi_id: str, lang: str, base_year: int | None = None, variant: str | None = None) -> KpiPage | None:
     k = kpis.kpi_by_id(kpi_id)
     if k is None:
         return None
     col = name_col(lang)
-    bd = kpis.prefecture_breakdown(k)
+    base = base_year or k["base_year"]
+    growth = growth_error = None
+    if k.get("variants") is not None:
+        if variant not in {v["key"] for v in k["variants"]}:
+            variant = k.get("headline_variant")
+        try:
+            growth = kpis.growth_at_base(k, base, variant)
+        except kpis.BaseYearError as exc:
+            growth_error = str(exc)
+    bd = kpis.prefecture_breakdown(k, growth=growth)
     breakdown = None
     if bd is not None and not bd[0].empty:
         ranked = compute.ranked_prefectures(bd[0], col)
@@ -350,4 +364,5 @@ def kpi_page(kpi_id: str, lang: str) -> KpiPage | None:
         lines = compute.lines_of(df, col)
         components.append(Component(c["label_ja"], c["label_en"], unit, df, compute.decimals_of(df["value"]), lines))
     context = tuple((i, str(cat.loc[i, col])) for i in k.get("context_indicators") or [] if i in cat.index)
-    return KpiPage(k, breakdown, tuple(components), context)
+    groups = tuple(kpis.groups_at_base(k, base)) if k.get("counts") else ()
+    return KpiPage(k, breakdown, tuple(components), context, base, variant, growth, growth_error, groups)

@@ -6,7 +6,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from kpidash import config, params
+from kpidash import chart_params, config
 from kpidash.analysis.explore import CompareResult
 from kpidash.data import cache
 from kpidash.figures.explore import compare_figure, no_cross_message
@@ -18,9 +18,9 @@ from kpidash.views.downloads import DataQuery, download_bar
 from kpidash.views.tables import cross_table, data_grid
 from kpidash.views.text import cross_summary, map_boundary_note, t
 
-MODES = params.COMPARE_MODES
-VIEWS = params.COMPARE_VIEWS
-SORTS = params.SORTS
+MODES = chart_params.COMPARE_MODES
+VIEWS = chart_params.COMPARE_VIEWS
+SORTS = chart_params.SORTS
 
 
 def _downloads(result: CompareResult, view: str, sort: str, lang: str) -> html.Div:

@@ -10,8 +10,9 @@ from urllib.parse import quote
 
 from dash import dcc, html
 
+from kpidash.analysis.releases import period_label
 from kpidash.data import cache as memo
-from kpidash.formatting import format_number
+from kpidash.formatting import format_number, format_signed
 from kpidash.views.a11y import aria as _aria
 
 STATUS_ICON = {
@@ -44,7 +45,7 @@ def sparkline(k: dict[str, Any]) -> dcc.Graph | html.Div:
     """
     pts = [
         (float(p["period"]), float(p["value"]))
-        for p in k["series"]
+        for p in [*(k.get("context") or {}).get("series", []), *k["series"][1:]]
         if p.get("value") is not None and not (isinstance(p["value"], float) and math.isnan(p["value"]))
     ]
     if len(pts) < 2:
@@ -69,20 +70,45 @@ def sparkline(k: dict[str, Any]) -> dcc.Graph | html.Div:
 def kpi_card(k: dict[str, Any], lang: str = "ja") -> html.Article:
     ja = lang == "ja"
     d = k["decimals"]
-    unit = k["unit"]
+    unit = k["unit"] if ja else k.get("unit_en") or k["unit"]
     latest, base, target = k["latest"], k["baseline"], k["target"]
+    ctx = k.get("context") or {}
+
+    fiscal = k["strategy_baseline"]["period_type"] == "fiscal_year"
+    period_type = "fiscal_year" if fiscal else "calendar_year"
 
     def val(p: dict[str, Any] | None) -> str:
-        return f"{format_number(p['value'], d)} {unit} ({p['period']})" if p else ("データなし" if ja else "no data")
+        if not p:
+            return "データなし" if ja else "no data"
+        return f"{format_number(p['value'], d)} {unit} ({period_label(p['period'], period_type, lang)})"
 
     tgt = (
-        f"{format_number(target['value'], d)} {unit}" if target["value"] is not None else target["text_ja"]
+        f"{format_number(target['value'], d)} {unit}" if target["value"] is not None else target["text_" + lang]
     ) + f" ({target['year']})"
-    rows = [
-        html.Div([html.Dt("最新値" if ja else "Latest"), html.Dd(val(latest))]),
-        html.Div([html.Dt("基準値" if ja else "Baseline"), html.Dd(val(base))]),
-        html.Div([html.Dt("2029年目標" if ja else "2029 target"), html.Dd(tgt)]),
-    ]
+    base_label = period_label(k["base_year"], period_type, lang)
+    base_text = val(base) if base else f"{base_label}（{'値は未読み込み' if ja else 'not loaded'}）"
+    rows = [html.Div([html.Dt("基準年" if ja else "Base year"), html.Dd(base_text)])]
+    if latest:
+        rows.append(html.Div([html.Dt("基準年以降の最新値" if ja else "Latest since the base"), html.Dd(val(latest))]))
+    elif k.get("variants"):
+        for v in k["variants"]:  # growth KPIs: each release's growth up to the base, as context
+            if not v["context_series"]:
+                continue
+            last = v["context_series"][-1]
+            span = f"{period_label(v['context_base'], 'fiscal_year', lang)}→{period_label(last['period'], 'fiscal_year', lang)}"
+            tag = ("・代理指標" if ja else ", proxy") if v["proxy"] else ""
+            label = (
+                f"参考：{span}（{v['label_ja'].split('（')[0]}{tag}）"
+                if ja
+                else f"Context: {span} ({v['label_en'].split(' (')[0]}{tag})"
+            )
+            rows.append(
+                html.Div([html.Dt(label), html.Dd(f"{format_signed(last['value'], d)} {unit}")], className="context")
+            )
+    elif ctx.get("latest"):
+        label = "基準年までの最新値（参考）" if ja else "Latest up to the base (context)"
+        rows.append(html.Div([html.Dt(label), html.Dd(val(ctx["latest"]))], className="context"))
+    rows.append(html.Div([html.Dt("2029年目標" if ja else "2029 target"), html.Dd(tgt)]))
     if k.get("projection"):
         p = k["projection"]
         rows.append(
@@ -103,13 +129,12 @@ def kpi_card(k: dict[str, Any], lang: str = "ja") -> html.Article:
                 className="proxy-note",
             )
         )
-    if k.get("headline_variant") == "h30_release":
+    rel = k.get("releases") or []
+    if rel:
         notes.append(
             html.P(
-                "県内就業者数のある平成30年度版（〜2018年度）で計算。最新公表系列（〜2022年度）は代理指標として別掲。"
-                if ja
-                else "Computed on the FY2006–2018 release (with persons employed); the latest release is shown as a proxy.",
-                className="muted small",
+                rel[0]["next_ja"] if ja else rel[0]["next_en"],
+                className="muted small next-release",
             )
         )
     return html.Article(
@@ -126,6 +151,7 @@ def kpi_card(k: dict[str, Any], lang: str = "ja") -> html.Article:
             sparkline(k),
             html.Dl(rows, className="kpi-facts"),
             html.P(k["reason_ja"] if ja else k["reason_en"], className="reason"),
+            html.P(("根拠：" if ja else "Why: ") + (k["why_ja"] if ja else k["why_en"]), className="why small"),
             *notes,
         ],
         className=f"kpi-card card status-border-{k['status']}",

@@ -151,6 +151,13 @@ def about() -> html.Div:
             ),
             html.H2("進捗判定の方法", id="method"),  # target of the KPI pages' "進捗判定の方法" link
             html.P(progress.METHOD_JA),
+            html.Dl(
+                [
+                    html.Div([html.Dt(html.Code(status)), html.Dd(f"{progress.STATUS_LABELS[status][0]}：{rule[0]}")])
+                    for status, rule in progress.STATUS_RULES.items()
+                ],
+                className="status-rules",
+            ),
         ],
         className="page",
     )

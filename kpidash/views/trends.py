@@ -6,7 +6,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from kpidash import config, params
+from kpidash import chart_params, config
 from kpidash.analysis.explore import TrendsResult
 from kpidash.data import cache
 from kpidash.figures.explore import no_trend_message, trends_figure
@@ -17,7 +17,7 @@ from kpidash.views.downloads import DataQuery, download_bar
 from kpidash.views.tables import series_table
 from kpidash.views.text import series_summary, t
 
-MODES = params.TRENDS_MODES
+MODES = chart_params.TRENDS_MODES
 
 
 def _downloads(result: TrendsResult, lang: str) -> html.Div:

@@ -38,7 +38,8 @@ MIGRATION_SEX = "migration/interpref_migration_sex_2010_2025.csv"
 SURVEY_KPI = "living_outlook"
 SURVEY_HEADER = "region_code,year,share,n,ci_low,ci_high,source,note\n"
 GOOD_SURVEY = (
-    SURVEY_HEADER + "00,2023,51.0,1800,48.0,54.0,テスト調査（架空）,\n00,2024,55.0,1500,52.0,58.0,テスト調査（架空）,\n"
+    # After the strategy's base year 2025, so that the latest row counts as progress.
+    SURVEY_HEADER + "00,2025,51.0,1800,48.0,54.0,テスト調査（架空）,\n00,2026,55.0,1500,52.0,58.0,テスト調査（架空）,\n"
 )
 
 
@@ -367,7 +368,7 @@ def test_good_survey_then_bad_one_current_behaviour(survey_dir: Path, warehouse_
     defs = load_kpi_defs()
     survey_dir.write_text(GOOD_SURVEY, encoding="utf-8")
     good = _by_id(service.compute_all(defs, warehouse_path))[SURVEY_KPI]
-    assert good["latest"] == {"period": 2024, "value": 55.0}
+    assert good["latest"] == {"period": 2026, "value": 55.0}
     assert good["status"] != "no_data"
 
     survey_dir.write_text(GOOD_SURVEY + "00,2025,120,1500,,,x,\n", encoding="utf-8")
@@ -383,6 +384,6 @@ def test_service_shows_a_survey_file_placed_while_running(
     try:
         assert service.kpi_by_id(SURVEY_KPI)["status"] == "no_data"  # type: ignore[index]
         survey_dir.write_text(GOOD_SURVEY, encoding="utf-8")
-        assert service.kpi_by_id(SURVEY_KPI)["latest"] == {"period": 2024, "value": 55.0}  # type: ignore[index]
+        assert service.kpi_by_id(SURVEY_KPI)["latest"] == {"period": 2026, "value": 55.0}  # type: ignore[index]
     finally:
         service._kpis.cache_clear()

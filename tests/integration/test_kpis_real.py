@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import io
+import math
 import shutil
 from pathlib import Path
 from typing import Any
@@ -50,12 +51,19 @@ def esri_table(path: Path) -> dict[int, dict[str, float]]:
 
 
 def ssdse_column(column: str) -> dict[int, dict[str, float]]:
-    """年度 -> prefecture code -> value of one SSDSE-B column (地域コード 'R01000' -> '01')."""
-    out: dict[int, dict[str, float]] = {}
-    with (RAW / "ssdse" / "ssdse_b_2011_2022.csv").open(encoding="utf-8", newline="") as fh:
-        for rec in csv.DictReader(fh):
-            out.setdefault(int(rec["年度"]), {})[rec["地域コード"][1:3]] = float(rec[column])
-    return out
+    """年度 -> prefecture code -> value of one SSDSE-B column (地域コード 'R01000' -> '01'): each year from the newest
+    edition that has it (SSDSE-B-2026: row 1 item codes, row 2 names), the older edition only for its other years."""
+    editions: list[dict[int, dict[str, float]]] = []
+    for name, skip in (("ssdse_b_2011_2022.csv", 0), ("SSDSE-B-2026.csv", 1)):
+        out: dict[int, dict[str, float]] = {}
+        with (RAW / "ssdse" / name).open(encoding="utf-8", newline="") as fh:
+            for _ in range(skip):
+                next(fh)
+            for rec in csv.DictReader(fh):
+                out.setdefault(int(rec["年度"]), {})[rec["地域コード"][1:3]] = float(rec[column])
+        editions.append(out)
+    older, newer = editions
+    return {**older, **newer}
 
 
 def ratio(num: dict[str, float], den: dict[str, float], codes: list[str] | set[str]) -> float:
@@ -84,32 +92,44 @@ def kpis(use_warehouse: Path) -> dict[str, dict[str, Any]]:
 # KPI 1: productivity growth gap
 
 
-def test_productivity_growth_h30_from_raw(kpis: dict[str, dict[str, Any]]) -> None:
+def test_productivity_growth_is_not_achieved_on_data_older_than_the_strategy(kpis: dict[str, dict[str, Any]]) -> None:
+    """The base is FY2022 (kpi_defs.yaml); every loaded fiscal year is ≤ FY2022, so no verdict can be given."""
+    gdp = esri_table(RAW / "esri_kenmin_2022" / "soukatu1.xlsx")
+    assert max(gdp) == 2022  # the latest fiscal year in the raw release
+
+    k = kpis["productivity_growth"]
+    assert k["base_year"] == 2022
+    assert k["status"] != "achieved"
+    assert k["status"] == "cannot_tell"
+    assert "基準年以降の統計が未公表" in k["reason_ja"]
+    assert "No statistics published after the base year yet" in k["reason_en"]
+    assert k["latest"] is None  # nothing after the base: no progress value
+    assert k["context"]["latest"]["period"] == 2022  # the pre-strategy value is context
+    assert [r["id"] for r in k["releases"]] == ["esri_kenmin"]
+    assert k["releases"][0]["latest_loaded"] == 2022
+    assert k["releases"][0]["next_period"] == 2023
+
+
+def test_productivity_growth_h30_context_from_raw(kpis: dict[str, dict[str, Any]]) -> None:
     gdp = esri_table(RAW / "esri_kenmin_2018" / "soukatu1_2018.xlsx")
     emp = esri_table(RAW / "esri_kenmin_2018" / "soukatu10_2018.xlsx")
     ntk_growth = (ratio(gdp[2018], emp[2018], OUTSIDE) / ratio(gdp[2011], emp[2011], OUTSIDE) - 1) * 100
     tky_growth = (ratio(gdp[2018], emp[2018], TOKYO_AREA) / ratio(gdp[2011], emp[2011], TOKYO_AREA) - 1) * 100
     assert ntk_growth == pytest.approx(9.7, abs=0.05)
     assert tky_growth == pytest.approx(3.0, abs=0.05)
-    expected = ntk_growth - tky_growth
-    assert expected == pytest.approx(6.7, abs=0.1)
 
     k = kpis["productivity_growth"]
-    assert k["headline_variant"] == "h30_release"
-    assert k["proxy"] is False
-    assert k["growth_base"] == 2011
-    assert k["latest"]["period"] == 2018
-    assert k["latest"]["value"] == pytest.approx(expected, rel=1e-9)
-    # Every year of the headline series, not only the last one.
-    series = {p["period"]: p["value"] for p in k["series"]}
-    assert sorted(series) == list(range(2011, 2019))
-    for year, value in series.items():
-        assert value == pytest.approx(growth_gap(gdp, emp, 2011, year), rel=1e-9, abs=1e-9), year
-    # The baseline is the latest period ≤ 2025 (here the last fiscal year of the release).
-    assert k["baseline"]["period"] == 2018
     h30 = next(v for v in k["variants"] if v["key"] == "h30_release")
     assert h30["indicator"] == "productivity_nominal_h30"
     assert h30["proxy"] is False
+    assert h30["covers_base"] is False  # the release ends in FY2018, before the strategy's base
+    assert h30["series"] == []
+    assert h30["context_base"] == 2011
+    context = {p["period"]: p["value"] for p in h30["context_series"]}
+    assert sorted(context) == list(range(2011, 2019))
+    for year, value in context.items():
+        assert value == pytest.approx(growth_gap(gdp, emp, 2011, year), rel=1e-9, abs=1e-9), year
+    assert context[2018] == pytest.approx(ntk_growth - tky_growth, rel=1e-9)
 
 
 def test_productivity_growth_latest_release_uses_the_proxy(kpis: dict[str, dict[str, Any]]) -> None:
@@ -122,11 +142,58 @@ def test_productivity_growth_latest_release_uses_the_proxy(kpis: dict[str, dict[
     latest = next(v for v in k["variants"] if v["key"] == "latest_release")
     assert latest["indicator"] == "gdp_per_working_age_nominal"
     assert latest["proxy"] is True
-    assert latest["growth_base"] == 2011
-    assert latest["series"][-1]["period"] == 2022
-    assert latest["series"][-1]["value"] == pytest.approx(expected, rel=1e-9)
-    # A proxy variant is never the headline while a non-proxy one has data.
-    assert k["headline_variant"] != "latest_release"
+    assert latest["covers_base"] is True
+    assert latest["context_series"][-1]["period"] == 2022
+    assert latest["context_series"][-1]["value"] == pytest.approx(expected, rel=1e-9)
+    # Only this release covers the base year, so it carries the status — flagged as a proxy.
+    assert k["headline_variant"] == "latest_release"
+    assert k["proxy"] is True
+
+
+@pytest.mark.parametrize("base", [2011, 2015])
+def test_growth_from_a_chosen_base_year_matches_the_raw_esri_tables(kpis: dict[str, dict[str, Any]], base: int) -> None:
+    """?base_year=…&variant=h30_release: Σ GDP ÷ Σ persons employed per area, growth from the base to FY2018."""
+    from kpidash.service.kpis import growth_at_base
+
+    gdp = esri_table(RAW / "esri_kenmin_2018" / "soukatu1_2018.xlsx")
+    emp = esri_table(RAW / "esri_kenmin_2018" / "soukatu10_2018.xlsx")
+
+    def growth(codes: list[str] | set[str]) -> float:
+        return (ratio(gdp[2018], emp[2018], codes) / ratio(gdp[base], emp[base], codes) - 1) * 100
+
+    def part(table: dict[int, dict[str, float]], codes: list[str] | set[str]) -> float:
+        return (sum(table[2018][c] for c in codes) / sum(table[base][c] for c in codes) - 1) * 100
+
+    g = growth_at_base(kpis["productivity_growth"], base, "h30_release")
+    assert (g["base_year"], g["latest_year"], g["proxy"]) == (base, 2018, False)
+    areas = {a["region_code"]: a for a in g["areas"]}
+    for code, codes in (("NTK", OUTSIDE), ("TKY", TOKYO_AREA)):
+        assert areas[code]["growth_pct"] == pytest.approx(growth(codes), rel=1e-9)
+        assert areas[code]["numerator_growth_pct"] == pytest.approx(part(gdp, codes), rel=1e-9)
+        assert areas[code]["denominator_growth_pct"] == pytest.approx(part(emp, codes), rel=1e-9)
+    assert g["gap_points"] == pytest.approx(growth(OUTSIDE) - growth(TOKYO_AREA), rel=1e-9)
+    d = g["decomposition"]
+    assert d["gap_log_points"] == pytest.approx(d["numerator_log_points"] - d["denominator_log_points"], abs=1e-9)
+    tokyo = next(p for p in g["prefectures"] if p["region_code"] == "13")
+    assert tokyo["gap_points"] == pytest.approx(
+        (gdp[2018]["13"] / emp[2018]["13"]) / (gdp[base]["13"] / emp[base]["13"]) * 100 - 100 - growth(TOKYO_AREA),
+        rel=1e-9,
+    )
+
+
+def test_the_kpi_api_recomputes_from_a_base_year(client: Any) -> None:
+    gdp = esri_table(RAW / "esri_kenmin_2018" / "soukatu1_2018.xlsx")
+    emp = esri_table(RAW / "esri_kenmin_2018" / "soukatu10_2018.xlsx")
+    expected = growth_gap(gdp, emp, 2015, 2018)
+    r = client.get("/api/v1/kpis/productivity_growth?base_year=2015&variant=h30_release")
+    assert r.status_code == 200
+    body = r.get_json()
+    assert body["status"] == "cannot_tell"  # a chosen base year never changes the strategy's verdict
+    assert body["growth"]["gap_points"] == pytest.approx(expected, rel=1e-9)
+    bad = client.get("/api/v1/kpis/productivity_growth?base_year=2020&variant=h30_release")
+    assert bad.status_code == 400
+    assert bad.get_json()["parameter"] == "base_year"
+    assert "2006–2018" in bad.get_json()["error"]
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -159,19 +226,34 @@ def test_young_women_outside_tokyo_from_raw(kpis: dict[str, dict[str, Any]]) -> 
     assert raw[2024][1] == pytest.approx(68.3, abs=0.05)
 
     k = kpis["young_women_outside_tokyo"]
-    series = {p["period"]: p["value"] for p in k["series"]}
-    assert sorted(series) == sorted(raw)
+    # The base is the register of 1 January 2025; the loaded editions end in 2024: everything is context.
+    assert k["base_year"] == 2025
+    assert k["series"] == [] and k["latest"] is None and k["baseline"] is None
+    assert k["status"] == "cannot_tell"
+    assert "基準年以降の統計が未公表" in k["reason_ja"]
+    context = {p["period"]: p["value"] for p in k["context"]["series"]}
+    assert sorted(context) == sorted(raw)
     for year, (_, share) in raw.items():
-        assert series[year] == pytest.approx(share, rel=1e-12), year
+        assert context[year] == pytest.approx(share, rel=1e-12), year
     counts = {p["period"]: p["value"] for p in k["counts"]}
     for year, (count, _) in raw.items():
         assert counts[year] == count, year
-    assert k["baseline"] == {"period": 2024, "value": pytest.approx(raw[2024][1], rel=1e-12)}
-    assert k["latest"]["period"] == 2024
+    assert k["context"]["latest"] == {"period": 2024, "value": pytest.approx(raw[2024][1], rel=1e-12)}
     assert k["proxy"] is False
-    assert k["status"] in ("on_track", "off_track", "cannot_tell")
-    assert k["observed_from_trend"] is True  # nothing after the 2024 baseline yet
     assert k["reason_ja"] and k["reason_en"]
+
+
+def test_young_groups_from_a_base_year(kpis: dict[str, dict[str, Any]]) -> None:
+    from kpidash.service.kpis import groups_at_base
+
+    raw = jukiban_shares()
+    groups = {g["key"]: g for g in groups_at_base(kpis["young_women_outside_tokyo"], 2015)}
+    assert set(groups) == {"young_women_outside_tokyo", "young_all_share", "women_all_share"}
+    assert [g["status_measure"] for g in groups.values()].count(True) == 1
+    head = groups["young_women_outside_tokyo"]
+    assert head["status_measure"] is True
+    assert head["latest"]["count"] == raw[2024][0]
+    assert head["share_change_points"] == pytest.approx(raw[2024][1] - raw[2015][1], rel=1e-12)
 
 
 # --------------------------------------------------------------------------------------------------------------------
@@ -196,26 +278,32 @@ def test_living_outlook_with_a_survey_file(
     (tmp_path / "survey").mkdir()
     (tmp_path / "survey" / "living_outlook.csv").write_text(
         "region_code,year,share,n,ci_low,ci_high,source,note\n"
-        "00,2019,30.0,1200,,,test fixture,\n"
-        "00,2020,31.0,1100,,,test fixture,\n"
-        "00,2021,50.0,50,,,test fixture,too few respondents\n"
-        "00,2022,32.0,1300,,,test fixture,\n"
-        "00,2023,33.0,1250,,,test fixture,\n"
-        "01,2023,90.0,1000,,,test fixture,another region\n",
+        "00,2024,29.0,1000,,,test fixture,before the base\n"
+        "00,2025,30.0,1200,,,test fixture,\n"
+        "00,2026,31.0,1100,,,test fixture,\n"
+        "00,2027,50.0,50,,,test fixture,too few respondents\n"
+        "00,2028,32.0,1300,,,test fixture,\n"
+        "00,2029,33.0,1250,,,test fixture,\n"
+        "01,2029,90.0,1000,,,test fixture,another region\n",
         encoding="utf-8",
     )
     monkeypatch.setattr(config, "DATA_DIR", tmp_path)
     k = by_id(compute_all())["living_outlook"]
-    # n = 50 < min_n = 100 is excluded from the series, region 01 is not the KPI's region 00.
-    assert [(p["period"], p["value"]) for p in k["series"]] == [(2019, 30.0), (2020, 31.0), (2022, 32.0), (2023, 33.0)]
-    assert [r["year"] for r in k["survey_rows"]] == [2019, 2020, 2021, 2022, 2023]
-    assert k["baseline"] == {"period": 2023, "value": 33.0}
-    # Trend of the four points: mean t 2021, Sxy = 3 + 0.5 + 0.5 + 3 = 7, Sxx = 10 → slope 0.7; 2029: 31.5 + 8·0.7 = 37.1.
-    # Residuals -0.1, 0.2, -0.2, 0.1 → s = sqrt(0.1/2); half = 2.920·s·sqrt(1 + 1/4 + 64/10) ≈ 1.81 → [35.3, 38.9] > 33.
-    assert k["observed_from_trend"] is True
-    assert k["observed_rate"] == pytest.approx(0.7)
-    assert k["projection"]["value"] == pytest.approx(37.1)
+    # Base 2025 (kpi_defs.yaml); 2024 is context only; n = 50 < min_n = 100 is excluded; region 01 is not 00.
+    assert [(p["period"], p["value"]) for p in k["series"]] == [(2025, 30.0), (2026, 31.0), (2028, 32.0), (2029, 33.0)]
+    assert [p["period"] for p in k["context"]["series"]] == [2024, 2025]
+    assert [r["year"] for r in k["survey_rows"]] == [2024, 2025, 2026, 2027, 2028, 2029]
+    assert k["baseline"] == {"period": 2025, "value": 30.0}
+    assert k["latest"] == {"period": 2029, "value": 33.0}
+    # Observed change (33 − 30) ÷ (2029 − 2025) = 0.75 a year. Trend of the four points: mean t 2027, mean y 31.5,
+    # Sxy = (−2)(−1.5) + (−1)(−0.5) + (1)(0.5) + (2)(1.5) = 7, Sxx = 10 → slope 0.7; at 2029: 31.5 + 2·0.7 = 32.9.
+    # Residuals −0.1, 0.2, −0.2, 0.1 → s = sqrt(0.1/2) ≈ 0.2236; half = 2.920·s·sqrt(1 + 1/4 + 4/10) ≈ 0.839
+    # → [32.06, 33.74], all above the base 30 → on_track.
+    assert k["observed_rate"] == pytest.approx(0.75)
+    assert k["projection"]["value"] == pytest.approx(32.9)
+    assert k["projection"]["low"] == pytest.approx(32.9 - 2.920 * math.sqrt(0.05) * math.sqrt(1.65), rel=1e-6)
     assert k["status"] == "on_track"
+    assert "30.0" in k["why_ja"] and "33.0" in k["why_ja"]
 
 
 def test_living_outlook_with_a_refused_survey_file(
@@ -310,10 +398,11 @@ def test_real_ratio_replaces_the_proxy(switched_warehouse: Path) -> None:
     latest = next(v for v in k["variants"] if v["key"] == "latest_release")
     assert latest["indicator"] == "productivity_nominal"
     assert latest["proxy"] is False
-    assert k["growth_base"] == 2011
-    assert k["latest"]["period"] == 2022
-    assert k["latest"]["value"] == pytest.approx(growth_gap(gdp, emp, 2011, 2022), rel=1e-9)
-    for p in k["series"]:
+    # With the real denominator the release covers the base FY2022 but nothing after it: still no verdict.
+    assert k["status"] == "cannot_tell"
+    assert latest["context_series"][-1]["period"] == 2022
+    assert latest["context_series"][-1]["value"] == pytest.approx(growth_gap(gdp, emp, 2011, 2022), rel=1e-9)
+    for p in latest["context_series"]:
         assert p["value"] == pytest.approx(growth_gap(gdp, emp, 2011, p["period"]), rel=1e-9, abs=1e-9)
     # The older release is still offered as a variant.
     assert {v["key"] for v in k["variants"]} == {"latest_release", "h30_release"}

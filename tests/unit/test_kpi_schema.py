@@ -16,12 +16,14 @@ import yaml
 
 from kpidash import config
 from kpidash.kpi_schema import (
+    GrowthGapMeasure,
     KpiDefsError,
     check_against_catalogue,
     json_schema,
     load_kpi_defs,
     parse_kpi_defs,
 )
+from kpidash.release_calendar import load_release_calendar
 
 SCHEMA_FILE = config.ROOT / "schemas" / "kpi_defs.schema.json"
 
@@ -58,6 +60,31 @@ def replace_in_first_kpi(text: str, old_line_re: str, new_line: str) -> tuple[st
     raise AssertionError(f"{old_line_re!r} not in kpis[0]")
 
 
+def insert_after_in_first_kpi(text: str, after_line_re: str, new_line: str) -> tuple[str, int]:
+    """Insert ``new_line`` after the first line of kpis[0] matching the regex; returns the text and its line number."""
+    lines = text.splitlines(keepends=True)
+    lo, hi = first_kpi_block(text)
+    for no in range(lo, hi + 1):
+        if re.search(after_line_re, lines[no - 1]):
+            lines.insert(no, new_line + "\n")
+            return "".join(lines), no + 1
+    raise AssertionError(f"{after_line_re!r} not in kpis[0]")
+
+
+def replace_block_in_first_kpi(text: str, header: str, new_lines: list[str]) -> tuple[str, int]:
+    """Replace the 4-space-indented key ``header`` of kpis[0] and everything indented under it; returns the text and
+    the line number of the first new line."""
+    lines = text.splitlines(keepends=True)
+    lo, hi = first_kpi_block(text)
+    start = line_of(text, f"    {header}:", start=lo)
+    assert start <= hi, header
+    end = start
+    while end < len(lines) and (lines[end].startswith("     ") or not lines[end].strip()) and end < hi:
+        end += 1
+    lines[start - 1 : end] = [ln + "\n" for ln in new_lines]
+    return "".join(lines), start
+
+
 def expect_error(text: str) -> str:
     with pytest.raises(KpiDefsError) as info:
         parse_kpi_defs(text)
@@ -74,6 +101,31 @@ def test_real_file_parses_with_the_three_kpis(real_text: str) -> None:
     assert [k.goal for k in defs.kpis] == [1, 2, 3]
     assert [g.id for g in defs.goals] == [1, 2, 3]
     assert load_kpi_defs() == defs
+
+
+def test_real_file_strategy_baselines(real_text: str) -> None:
+    # Read off kpi_defs.yaml: KPI 1 is measured from FY2022 (the latest fiscal year published at the decision),
+    # KPIs 2 and 3 from 2025; all decided on 23 December 2025.
+    defs = parse_kpi_defs(real_text)
+    got = [(k.strategy_baseline.base_year, k.strategy_baseline.period_type) for k in defs.kpis]
+    assert got == [(2022, "fiscal_year"), (2025, "calendar_year"), (2025, "reference_date")]
+    for k in defs.kpis:
+        assert k.strategy_baseline.decided.isoformat() == "2025-12-23"
+        assert k.strategy_baseline.rule_ja.strip() and k.strategy_baseline.rule_en.strip()
+        assert k.target.year > k.strategy_baseline.base_year
+        assert k.unit_en.strip()
+        assert k.release_series, k.id
+    assert [k.unit_en for k in defs.kpis] == ["points", "%", "%"]
+    measure = defs.kpis[0].measure
+    assert isinstance(measure, GrowthGapMeasure)
+    assert measure.context_base_year == 2011
+
+
+def test_release_series_are_in_the_release_calendar() -> None:
+    calendar = load_release_calendar()
+    for k in load_kpi_defs().kpis:
+        for sid in k.release_series:
+            assert calendar.get(sid) is not None, (k.id, sid)
 
 
 def test_real_file_against_yaml_loader(real_text: str) -> None:
@@ -96,11 +148,14 @@ def test_malformed_yaml_names_the_line(real_text: str) -> None:
 
 
 def test_malformed_yaml_unclosed_flow_mapping(real_text: str) -> None:
-    # An unclosed '{' on the baseline line: the parser stops at the next line ('target:' cannot follow in flow style).
-    text, no = replace_in_first_kpi(
-        real_text, r"^    baseline: \{", "    baseline: {rule: latest_at_or_before, year: 2025"
-    )
-    msg = expect_error(text)
+    # An unclosed '{' on the first component line: the parser stops at the next line (another '- {' cannot follow
+    # inside a flow mapping).
+    lo, _ = first_kpi_block(real_text)
+    no = line_of(real_text, "      - {key: ", start=lo)
+    lines = real_text.splitlines(keepends=True)
+    assert lines[no - 1].rstrip().endswith("}")
+    lines[no - 1] = lines[no - 1].rstrip()[:-1] + "\n"
+    msg = expect_error("".join(lines))
     m = re.match(r"kpi_defs\.yaml:(\d+): malformed YAML", msg)
     assert m, msg
     assert no <= int(m.group(1)) <= no + 1
@@ -132,23 +187,86 @@ def _with_target_year(text: str, year: int) -> tuple[str, int]:
     return "".join(lines), year_line
 
 
-@pytest.mark.parametrize("target_year", [2024, 2025])
-def test_target_year_not_after_baseline_year(real_text: str, target_year: int) -> None:
-    # kpis[0].baseline.year is 2025 in the real file: checked first so the test fails loudly if it changes.
-    assert parse_kpi_defs(real_text).kpis[0].baseline.year == 2025
+@pytest.mark.parametrize("target_year", [2021, 2022])
+def test_target_year_not_after_base_year(real_text: str, target_year: int) -> None:
+    # kpis[0].strategy_baseline.base_year is 2022 in the real file: checked first so the test fails loudly if it
+    # changes.
+    assert parse_kpi_defs(real_text).kpis[0].strategy_baseline.base_year == 2022
     text, _ = _with_target_year(real_text, target_year)
     msg = expect_error(text)
     assert "kpis[0]" in msg
-    assert f"target.year {target_year}" in msg
-    assert "baseline.year 2025" in msg
+    assert f"target.year {target_year} must be after strategy_baseline.base_year 2022" in msg
+
+
+def test_target_year_just_after_base_year_is_fine(real_text: str) -> None:
+    text, _ = _with_target_year(real_text, 2023)
+    assert parse_kpi_defs(text).kpis[0].target.year == 2023
 
 
 def test_target_year_error_points_at_the_target_year_key(real_text: str) -> None:
     # As the module docstring promises ("kpi_defs.yaml:42 kpis[0].target.year: …"), the message should name the
     # offending key and its line, not only the start of kpis[0].
-    text, year_line = _with_target_year(real_text, 2025)
+    text, year_line = _with_target_year(real_text, 2022)
     msg = expect_error(text)
     assert f"kpi_defs.yaml:{year_line} kpis[0].target.year" in msg, msg
+
+
+@pytest.mark.parametrize("context_base_year", [2022, 2023])
+def test_context_base_year_must_be_before_base_year(real_text: str, context_base_year: int) -> None:
+    # kpis[0].strategy_baseline.base_year is 2022 (checked in test_target_year_not_after_base_year).
+    text, no = replace_in_first_kpi(
+        real_text, r"^      context_base_year: ", f"      context_base_year: {context_base_year}"
+    )
+    msg = expect_error(text)
+    assert f"kpi_defs.yaml:{no} kpis[0].measure.context_base_year:" in msg, msg
+    assert f"context_base_year {context_base_year} must be before strategy_baseline.base_year 2022" in msg
+
+
+def test_context_base_year_just_before_base_year_is_fine(real_text: str) -> None:
+    text, _ = replace_in_first_kpi(real_text, r"^      context_base_year: ", "      context_base_year: 2021")
+    measure = parse_kpi_defs(text).kpis[0].measure
+    assert isinstance(measure, GrowthGapMeasure) and measure.context_base_year == 2021
+
+
+def test_unknown_key_in_strategy_baseline(real_text: str) -> None:
+    text, no = insert_after_in_first_kpi(real_text, r"^      base_year: ", "      colour: red")
+    msg = expect_error(text)
+    assert f"kpi_defs.yaml:{no} kpis[0].strategy_baseline.colour:" in msg, msg
+    assert "Extra inputs are not permitted" in msg
+
+
+def test_bad_period_type_in_strategy_baseline(real_text: str) -> None:
+    text, no = replace_in_first_kpi(real_text, r"^      period_type: ", "      period_type: month")
+    msg = expect_error(text)
+    assert f"kpi_defs.yaml:{no} kpis[0].strategy_baseline.period_type:" in msg, msg
+
+
+def test_old_baseline_key_is_refused(real_text: str) -> None:
+    # The old schema's `baseline: {rule, year}` instead of strategy_baseline: the old key is unknown, the new missing.
+    lo, _ = first_kpi_block(real_text)
+    text, no = replace_block_in_first_kpi(
+        real_text, "strategy_baseline", ["    baseline: {rule: latest_at_or_before, year: 2022}"]
+    )
+    msg = expect_error(text)
+    assert f"kpi_defs.yaml:{no} kpis[0].baseline: Extra inputs are not permitted" in msg, msg
+    assert f"kpi_defs.yaml:{lo} kpis[0].strategy_baseline: Field required" in msg, msg
+
+
+def test_old_growth_base_key_is_refused(real_text: str) -> None:
+    # The old `growth_base` key of a growth-gap measure is unknown now (context_base_year replaced it). The error
+    # should point at the offending key's own line, as for any other unknown key.
+    text, no = insert_after_in_first_kpi(real_text, r"^      context_base_year: ", "      growth_base: 2011")
+    msg = expect_error(text)
+    assert "kpis[0].measure.growth_base:" in msg, msg
+    assert "Extra inputs are not permitted" in msg
+    assert f"kpi_defs.yaml:{no} kpis[0].measure.growth_base:" in msg, msg
+
+
+def test_missing_unit_en(real_text: str) -> None:
+    lo, _ = first_kpi_block(real_text)
+    text, _ = replace_in_first_kpi(real_text, r"^    unit_en: ", "")
+    msg = expect_error(text)
+    assert f"kpi_defs.yaml:{lo} kpis[0].unit_en: Field required" in msg, msg
 
 
 def test_circular_derived_formula(real_text: str) -> None:

@@ -25,6 +25,8 @@ FOUNDATION = {
     "kpidash.formatting",
     "kpidash.kpi_schema",
     "kpidash.params",
+    "kpidash.chart_params",
+    "kpidash.release_calendar",
 }
 LAYERS = ("foundation", "data", "analysis", "service", "figures", "views", "api", "web", "entry")
 RANK = {name: i for i, name in enumerate(LAYERS)}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from werkzeug.datastructures import MultiDict
 
-from kpidash import params
+from kpidash import chart_params, params
 from kpidash.params import ParamError, choice, clean_codes, lang_from_search, norm_lang, safe_int
 
 ALLOWED = {"00", "TKY", "13", "27"}
@@ -109,31 +109,33 @@ def test_region_list_upper_cases_valid_codes() -> None:
 
 
 def test_known_codes_answer_404_for_others() -> None:
-    assert params.HIGHLIGHT.parse({"highlight": "13,27"}) == ["13", "27"]
-    e = error(params.HIGHLIGHT, "13,48")
+    assert chart_params.HIGHLIGHT.parse({"highlight": "13,27"}) == ["13", "27"]
+    e = error(chart_params.HIGHLIGHT, "13,48")
     assert e.status == 404 and e.extra["unknown"] == ["48"]
-    assert error(params.TREND_REGIONS, "tky,xx").extra["unknown"] == ["XX"]  # upper-cased as read
-    assert params.TREND_REGIONS.parse({"regions": "tky,ntk"}) == ["TKY", "NTK"]
+    assert error(chart_params.TREND_REGIONS, "tky,xx").extra["unknown"] == ["XX"]  # upper-cased as read
+    assert chart_params.TREND_REGIONS.parse({"regions": "tky,ntk"}) == ["TKY", "NTK"]
 
 
 @pytest.mark.parametrize(("value", "ok"), [("320", 320), ("2400", 2400), ("319", None), ("2401", None), ("1e3", None)])
 def test_pixel_bounds(value: str, ok: int | None) -> None:
     if ok is not None:
-        assert params.WIDTH.parse({"width": value}) == ok
+        assert chart_params.WIDTH.parse({"width": value}) == ok
     else:
-        e = error(params.WIDTH, value)
+        e = error(chart_params.WIDTH, value)
         assert e.status == 400 and "from 320 to 2400" in e.message
 
 
 def test_years_and_choices() -> None:
-    assert params.PERIOD.parse({"period": "2022"}) == 2022
-    assert error(params.PERIOD, "22").message == "parameter 'period' must be a 4-digit year such as 2020, not '22'"
+    assert chart_params.PERIOD.parse({"period": "2022"}) == 2022
+    assert (
+        error(chart_params.PERIOD, "22").message == "parameter 'period' must be a 4-digit year such as 2020, not '22'"
+    )
     assert error(params.PERIOD_FROM, " 20x5").message.endswith("such as 2015, not ' 20x5'")  # quoted as given
     assert params.ENCODING.parse({"encoding": "CP932"}) == "cp932"  # case ignored
     assert error(params.ENCODING, "latin-1").message == "parameter 'encoding' must be utf-8 or cp932, not 'latin-1'"
-    e = error(params.COMPARE_MODE, "index")
+    e = error(chart_params.COMPARE_MODE, "index")
     assert e.extra["allowed"] == ["value", "per_capita", "growth"]
-    assert error(params.INDICATOR, "x" * 201).message == (
+    assert error(chart_params.INDICATOR, "x" * 201).message == (
         "parameter 'indicator' is too long (201 characters; at most 200)"
     )
 
@@ -165,6 +167,6 @@ def test_openapi_schema_accepts_what_the_parser_accepts() -> None:
     assert schema["maxLength"] == 20_000
     pattern = re.compile(schema["pattern"])
     assert pattern.fullmatch("TKY,13,01100") and not pattern.fullmatch("TKY,,13")
-    assert value_schema(params.WIDTH) == {"type": "integer", "minimum": 320, "maximum": 2400}
-    hl = re.compile(value_schema(params.HIGHLIGHT)["pattern"])
+    assert value_schema(chart_params.WIDTH) == {"type": "integer", "minimum": 320, "maximum": 2400}
+    hl = re.compile(value_schema(chart_params.HIGHLIGHT)["pattern"])
     assert hl.fullmatch(",".join(["13"] * 12)) and not hl.fullmatch(",".join(["13"] * 13))
