@@ -61,6 +61,7 @@ CALLBACKS: list[CallbackView] = [
         60,
         from_browser=True,
     ),
+    CallbackView("industry", "/industry", "/industry?region=13&from=2011&to=2022", "industry-body.children", 60),
 ]
 
 # The render callback and the table's first rows arrive together: bytes of one municipality interaction = both.
@@ -94,6 +95,7 @@ NAVIGATIONS: list[NavView] = [
         "muni-map",
         True,
     ),
+    NavView("industry", "/industry", "/industry?region=13&from=2011&to=2022", "industry-composition", False),
 ]
 
 API_CALLS: list[tuple[str, str, str]] = [

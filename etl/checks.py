@@ -170,6 +170,115 @@ def check_regions(con: duckdb.DuckDBPyConnection) -> list[str]:
     return out
 
 
+# ---------------------------------------------------------------- industry structure (etl/loaders/industry.py)
+
+# Census counts cross-checked against the census totals already loaded (labour.py, the same 2015 census table).
+CENSUS_2015_TOTALS = {
+    "emp2015_total": "census_employed_residence",
+    "emp2015_sector1": "census_employed_primary",
+    "emp2015_sector2": "census_employed_secondary",
+    "emp2015_sector3": "census_employed_tertiary",
+}
+
+
+def _has_indicator(con: duckdb.DuckDBPyConnection, *ids: str) -> bool:
+    if not (_has_table(con, "marts", "indicators") and _has_table(con, "marts", "industries")):
+        return False
+    (n,) = _rows(con, f"SELECT count(DISTINCT indicator_id) FROM marts.indicators WHERE indicator_id IN {_in(ids)}")[0]
+    return n == len(set(ids))
+
+
+def _in(ids: tuple[str, ...] | list[str]) -> str:
+    return "(" + ", ".join("'" + i.replace("'", "''") + "'" for i in ids) + ")"
+
+
+def _release(source_id: str) -> str:
+    """esri2022_industry -> esri2022 (the ESRI release both tables come from)."""
+    return source_id.split("_")[0]
+
+
+def _industry_sector_sums(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(indicator, prefecture, period, value, Σ of its industries, n industries) for every sector row of a measure
+    (the published cells; the TKY/NTK/00 rows are sums of prefectures, checked by check_aggregates)."""
+    return _rows(
+        con,
+        """WITH parts AS (
+               SELECT i.measure || '_sector' || i.sector AS indicator_id, o.region_code, o.period,
+                      sum(o.value) AS s, count(*) AS n
+               FROM marts.industries i JOIN marts.observations o ON o.indicator_id = i.indicator_id
+               JOIN marts.regions r ON r.region_code = o.region_code AND r.level = 'prefecture'
+               WHERE i.sector IS NOT NULL GROUP BY ALL)
+           SELECT p.indicator_id, p.region_code, p.period, o.value, p.s, p.n
+           FROM parts p JOIN marts.observations o USING (indicator_id, region_code, period)
+           ORDER BY abs(o.value - p.s) DESC, 1, 2, 3""",
+    )
+
+
+def check_industry(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Accounting identities of the two industry tables and their agreement with the totals already loaded.
+
+    - each sector (va_sector1..3, emp2015_sector1..3) = Σ of its industries (marts.industries.sector) within the
+      rounding of the published figures (½ unit per term);
+    - emp2015_total = Σ of the 20 大分類 (A–T, 分類不能 included);
+    - va_total = gdp_nominal (総括表1) where both come from the same ESRI release (else a note, not compared);
+    - emp2015_total and the sectors = the 2015 census counts loaded from census_employment (same table);
+    - location quotients positive (shares 0–100 and non-negative levels: check_ranges).
+    """
+    if not _has_table(con, "marts", "industries"):
+        return []
+    out = []
+    for iid, region, period, v, s, n in _industry_sector_sums(con):
+        if abs(v - s) > 0.5 * n + 1e-6:
+            out.append(f"{iid} / {region} / {period}: sector {v:,.0f} ≠ Σ of its {n} industries {s:,.0f}")
+    if _has_indicator(con, "emp2015_total"):
+        rows = _rows(
+            con,
+            """SELECT o.region_code, o.period, o.value, sum(p.value), count(*)
+               FROM marts.observations o
+               JOIN marts.observations p ON p.region_code = o.region_code AND p.period = o.period
+               JOIN marts.industries i ON i.indicator_id = p.indicator_id AND i.measure = 'emp2015'
+               WHERE o.indicator_id = 'emp2015_total' GROUP BY ALL HAVING o.value <> sum(p.value) ORDER BY 1, 2""",
+        )
+        out += [f"emp2015_total / {r} / {p}: 総数 {v:,.0f} ≠ Σ of the {n} 大分類 {s:,.0f}" for r, p, v, s, n in rows]
+    if _has_indicator(con, "va_total", "gdp_nominal"):
+        out += [
+            f"va_total / {r} / {p}: 経済活動別 県内総生産（合計） {v:,.0f} ≠ gdp_nominal (総括表1, {gs}) {g:,.0f} "
+            f"(difference {v - g:+,.0f} 百万円)"
+            for r, p, v, g, vs, gs in _va_total_vs_gdp(con)
+            if _release(vs) == _release(gs) and abs(v - g) > 0.5
+        ]
+    for ours, theirs in CENSUS_2015_TOTALS.items():
+        if not _has_indicator(con, ours, theirs):
+            continue
+        rows = _rows(
+            con,
+            f"""SELECT a.region_code, a.period, a.value, b.value FROM marts.observations a
+                JOIN marts.observations b USING (region_code, period)
+                WHERE a.indicator_id = '{ours}' AND b.indicator_id = '{theirs}' AND a.value <> b.value
+                ORDER BY 1, 2 LIMIT 50""",
+        )
+        out += [f"{ours} / {r} / {p}: {v:,.0f} ≠ {theirs} {w:,.0f} (difference {v - w:+,.0f})" for r, p, v, w in rows]
+    rows = _rows(
+        con,
+        """SELECT o.indicator_id, o.region_code, o.period, o.value FROM marts.observations o
+           JOIN marts.industries i ON o.indicator_id = i.lq_id WHERE NOT (o.value > 0) ORDER BY 1, 2, 3 LIMIT 50""",
+    )
+    out += [f"{i} / {r} / {p}: location quotient {v} is not positive" for i, r, p, v in rows]
+    return out
+
+
+def _va_total_vs_gdp(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    """(region, period, va_total, gdp_nominal, their source_ids) for the prefectures, largest difference first."""
+    return _rows(
+        con,
+        """SELECT a.region_code, a.period, a.value, b.value, a.source_id, b.source_id
+           FROM marts.observations a JOIN marts.observations b USING (region_code, period)
+           JOIN marts.regions r USING (region_code)
+           WHERE a.indicator_id = 'va_total' AND b.indicator_id = 'gdp_nominal' AND r.level = 'prefecture'
+           ORDER BY abs(a.value - b.value) DESC, 1, 2""",
+    )
+
+
 CHECKS: list[Callable[[duckdb.DuckDBPyConnection], list[str]]] = [
     check_regions,
     check_unique_keys,
@@ -180,6 +289,7 @@ CHECKS: list[Callable[[duckdb.DuckDBPyConnection], list[str]]] = [
     check_published_tokyo_area_migration,
     check_municipalities_sum_to_prefectures,
     check_ranges,
+    check_industry,
 ]
 
 
@@ -271,7 +381,100 @@ def note_ssdse_b_editions(con: duckdb.DuckDBPyConnection) -> list[str]:
     return out
 
 
-NOTES: list[Callable[[duckdb.DuckDBPyConnection], list[str]]] = [note_ssdse_b_editions]
+INDUSTRY_DIFFS_LISTED = 3
+
+
+def note_industry(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """What the industry cross-checks found (check_industry fails on the identities; these are the facts):
+
+    - Σ16 activities (va_subtotal) vs 県内総生産（合計） (va_total): never equal by definition — the range of the ratio
+      and the largest differences (輸入品に課される税・関税 − 総資本形成に係る消費税);
+    - va_total vs gdp_nominal: equal in how many prefecture-years, or not compared (different releases);
+    - sectors vs Σ industries and Σ sectors vs Σ activities: the largest rounding difference;
+    - emp2015_total vs the loaded census total.
+    """
+    if not _has_indicator(con, "va_subtotal", "va_total"):
+        return []
+    out = []
+    names = dict(_rows(con, "SELECT region_code, name_ja FROM marts.regions WHERE length(region_code) <= 3"))
+    rows = _rows(
+        con,
+        """SELECT s.region_code, s.period, s.value, t.value, s.value / t.value AS ratio
+           FROM marts.observations s JOIN marts.observations t USING (region_code, period)
+           JOIN marts.regions r USING (region_code)
+           WHERE s.indicator_id = 'va_subtotal' AND t.indicator_id = 'va_total' AND r.level = 'prefecture'""",
+    )
+    if rows:
+        lo = min(rows, key=lambda r: r[4])
+        hi = max(rows, key=lambda r: r[4])
+        big = sorted(rows, key=lambda r: -abs(r[3] - r[2]))[:INDUSTRY_DIFFS_LISTED]
+        nat = _rows(
+            con,
+            """SELECT min(s.value / t.value), max(s.value / t.value) FROM marts.observations s
+               JOIN marts.observations t USING (region_code, period)
+               WHERE s.indicator_id = 'va_subtotal' AND t.indicator_id = 'va_total' AND s.region_code = '00'""",
+        )[0]
+        national = f" (全国 {nat[0]:.4f}–{nat[1]:.4f})" if nat[0] is not None else ""
+        out.append(
+            f"va: Σ16 経済活動 (va_subtotal, the denominator of shares and LQ) ÷ 県内総生産（合計） (va_total) is "
+            f"{lo[4]:.4f} ({names.get(lo[0], lo[0])} {lo[1]}) to {hi[4]:.4f} ({names.get(hi[0], hi[0])} {hi[1]}) over "
+            f"{len(rows)} prefecture-years{national}; 合計 − 小計 = 輸入品に課される税・関税 − "
+            "総資本形成に係る消費税, largest: "
+            + ", ".join(f"{names.get(r, r)} {p} {t - s:+,.0f} 百万円" for r, p, s, t, _ in big)
+        )
+    if _has_indicator(con, "gdp_nominal"):
+        pairs = _va_total_vs_gdp(con)
+        same = [p for p in pairs if _release(p[4]) == _release(p[5])]
+        differ = [p for p in same if abs(p[2] - p[3]) > 0.5]
+        if not same and pairs:
+            out.append(
+                f"va_total ({pairs[0][4]}) and gdp_nominal ({pairs[0][5]}) come from different ESRI releases: "
+                "not compared (update the industry file with the 総括表)"
+            )
+        elif same:
+            out.append(
+                f"va_total = gdp_nominal (総括表1, {same[0][5]}) in {len(same) - len(differ)} of {len(same)} "
+                "prefecture-years" + (f"; {len(differ)} differ (failing check)" if differ else "")
+            )
+    sectors = _industry_sector_sums(con)
+    if sectors:
+        worst = {}
+        for iid, r, p, v, s, _n in sectors:
+            m = iid.split("_sector")[0]
+            if m not in worst:
+                worst[m] = (abs(v - s), iid, r, p)
+        out.append(
+            "sectors = Σ of their industries within rounding; largest |difference|: "
+            + ", ".join(f"{m} {d:,.0f} ({i} / {names.get(r, r)} {p})" for m, (d, i, r, p) in worst.items())
+        )
+    (gap,) = _rows(
+        con,
+        """SELECT max(abs(t.value - s.value)) FROM marts.observations s
+           JOIN (SELECT region_code, period, sum(value) AS value FROM marts.observations
+                 WHERE indicator_id IN ('va_sector1', 'va_sector2', 'va_sector3') GROUP BY ALL) t
+             USING (region_code, period) JOIN marts.regions r USING (region_code)
+           WHERE s.indicator_id = 'va_subtotal' AND r.level = 'prefecture'""",
+    )[0]
+    if gap is not None:
+        out.append(f"va: Σ of the 3 sectors vs Σ16 activities: largest |difference| {gap:,.0f} 百万円 (rounding)")
+    if _has_indicator(con, "emp2015_total", "census_employed_residence"):
+        rows = _rows(
+            con,
+            """SELECT count(*), count(*) FILTER (WHERE a.value <> b.value), any_value(a.value) FILTER (
+                      WHERE a.region_code = '00') FROM marts.observations a
+               JOIN marts.observations b USING (region_code, period)
+               WHERE a.indicator_id = 'emp2015_total' AND b.indicator_id = 'census_employed_residence'""",
+        )
+        n, n_diff, national = rows[0]
+        out.append(
+            f"emp2015_total = census_employed_residence (2015) in {n - n_diff} of {n} regions"
+            + (f" (全国 {national:,.0f})" if national is not None else "")
+            + (f"; {n_diff} differ (failing check)" if n_diff else "")
+        )
+    return out
+
+
+NOTES: list[Callable[[duckdb.DuckDBPyConnection], list[str]]] = [note_ssdse_b_editions, note_industry]
 
 
 def notes(con: duckdb.DuckDBPyConnection) -> list[str]:

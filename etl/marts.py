@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from pathlib import Path
 
 import duckdb
@@ -79,6 +80,7 @@ def build_marts(con: duckdb.DuckDBPyConnection, results: list[LoadResult]) -> No
         "CREATE TABLE marts.migration_by_age AS SELECT region_code, year AS period, sex, age_group, in_migrants, "
         "out_migrants, net_migration FROM staging.stg_migration_by_age ORDER BY ALL"
     )
+    _industries(con)
     # Aggregates: for additive measures and only in periods where all 47 prefectures are present (else a gap).
     con.execute(
         f"""
@@ -139,8 +141,30 @@ def _finish_marts(con: duckdb.DuckDBPyConnection) -> None:
     )
 
 
-def build_derived(con: duckdb.DuckDBPyConnection, kpi_defs_path: Path | None) -> None:
-    """Materialise derived series declared in kpi_defs.yaml (e.g. productivity_nominal_h30)."""
+def _industries(con: duckdb.DuckDBPyConnection) -> None:
+    """marts.industries: the industry list of etl/loaders/industry_indicators.yaml (empty without that loader)."""
+    cols = ", ".join(WAREHOUSE_CONTRACT["marts.industries"])
+    has = con.execute(
+        "SELECT count(*) FROM information_schema.tables WHERE table_schema = 'staging' AND table_name = 'stg_industries'"
+    ).fetchone()
+    if has and has[0]:
+        con.execute(
+            f"CREATE TABLE marts.industries AS SELECT {cols} FROM staging.stg_industries ORDER BY measure, sort_order"
+        )
+    else:
+        con.execute(
+            "CREATE TABLE marts.industries (measure VARCHAR, key VARCHAR, sort_order BIGINT, code VARCHAR, "
+            "name_ja VARCHAR, name_en VARCHAR, sector BIGINT, raw_label VARCHAR, indicator_id VARCHAR, "
+            "share_id VARCHAR, lq_id VARCHAR)"
+        )
+
+
+def build_derived(
+    con: duckdb.DuckDBPyConnection, kpi_defs_path: Path | None, results: Iterable[LoadResult] = ()
+) -> None:
+    """Materialise the derived series the loaders declare (e.g. industry shares and location quotients), then those
+    of kpi_defs.yaml (e.g. productivity_nominal_h30), which may use the former."""
+    derived.materialise_specs(con, [s for r in results for s in r.derived])
     derived.materialise(con, kpi_defs_path)
     _finish_marts(con)
 

@@ -17,7 +17,7 @@ import pandas as pd
 
 from etl import checks, marts, parquet
 from etl.errors import EtlError
-from etl.loaders import esri, jukiban, labour, migration, prefectures, ssdse_b
+from etl.loaders import esri, industry, jukiban, labour, migration, prefectures, ssdse_b
 from etl.loaders.base import LoadResult
 from kpidash import config
 
@@ -29,6 +29,7 @@ LOADERS: list[tuple[str, Loader]] = [
     ("住民基本台帳人口移動報告", migration.load),
     ("労働力調査・国勢調査 就業者", labour.load),
     ("SSDSE-B 県別推移", ssdse_b.load),
+    ("産業構造 (経済活動別県内総生産・産業別就業者数)", industry.load),
 ]
 
 
@@ -89,7 +90,9 @@ def build(
         try:
             progress.run("staging tables", lambda: marts.write_staging(con, results))
             progress.run("marts", lambda: marts.build_marts(con, results))
-            progress.run("derived series (kpi_defs.yaml)", lambda: marts.build_derived(con, kpi_defs_path))
+            progress.run(
+                "derived series (loader YAMLs, kpi_defs.yaml)", lambda: marts.build_derived(con, kpi_defs_path, results)
+            )
             failures = progress.run("checks", lambda: checks.run_all(con))
             if failures:
                 shown = "\n".join(f"  - {f}" for f in failures[:20])

@@ -99,4 +99,21 @@ WAREHOUSE_CONTRACT: dict[str, tuple[str, ...]] = {
         "out_migrants",
         "net_migration",
     ),
+    "marts.industries": (
+        "measure",
+        "key",
+        "sort_order",
+        "code",
+        "name_ja",
+        "name_en",
+        "sector",
+        "raw_label",
+        "indicator_id",
+        "share_id",
+        "lq_id",
+    ),
 }
+
+# The user's own KPIs and values (issue #21): outside the warehouse, which the ETL rebuilds; env KPIDASH_LOCAL_DIR
+# overrides (read by kpidash.data.local_store.local_dir).
+LOCAL_DIR = DATA_DIR / "local"

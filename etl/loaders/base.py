@@ -5,13 +5,16 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import yaml
 
 from etl.errors import EtlError
 from kpidash.config import PREFECTURE_CODES
+
+if TYPE_CHECKING:
+    from etl.derived import Spec
 
 OBSERVATION_COLUMNS = ["indicator_id", "region_code", "period", "value", "source_id"]
 
@@ -38,6 +41,8 @@ class LoadResult:
     ``observations`` has OBSERVATION_COLUMNS (region_code: '00', '01'..'47' or a 5-digit municipality code; period: int).
     ``sources`` are provenance records (sidecar contents plus the sha256 actually read).
     ``tables`` are extra staging tables (name -> DataFrame), e.g. population by age.
+    ``derived`` are derived indicators declared by the loader (formulas as data, e.g. from its YAML), materialised by
+    etl/derived.py after the marts, before kpi_defs.yaml's (which may therefore use them).
     """
 
     name: str
@@ -45,6 +50,7 @@ class LoadResult:
     indicators: list[dict[str, Any]]
     sources: list[dict[str, Any]]
     tables: dict[str, pd.DataFrame] = field(default_factory=dict)
+    derived: list[Spec] = field(default_factory=list)
 
 
 def sha256_of(path: Path) -> str:

@@ -224,3 +224,18 @@ def muni_values(indicator_id: str, denominator_id: str, period: int, path: Path 
         {"ind": indicator_id, "den": denominator_id, "period": period},
         path=path,
     )
+
+
+@cached_per_warehouse
+def industries(path: Path | None = None) -> pd.DataFrame:
+    """The industry list of marts.industries (etl/loaders/industry_indicators.yaml), ordered by measure, sort_order.
+
+    Columns: measure ('va' = 経済活動別県内総生産 16 activities, 'emp2015' = 2015 census 就業者 A–T), key, sort_order,
+    code (census letter; NULL for va), name_ja, name_en, sector (1/2/3; NULL for 分類不能), raw_label (as in the raw
+    file), indicator_id (``<measure>_<key>``), share_id (``<measure>_share_<key>``), lq_id (``<measure>_lq_<key>``).
+    """
+    return query(
+        "SELECT measure, key, sort_order, code, name_ja, name_en, sector, raw_label, indicator_id, share_id, lq_id "
+        "FROM marts.industries ORDER BY measure, sort_order",
+        path=path,
+    )

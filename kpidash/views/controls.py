@@ -10,7 +10,7 @@ from kpidash import config
 from kpidash.params import choice, clean_codes, lang_from_search, norm_lang, safe_int
 from kpidash.service import explore
 from kpidash.service.explore import MODE_LABELS
-from kpidash.views import compare, ids, trends
+from kpidash.views import compare, ids, industry, trends
 from kpidash.views.a11y import aria as _aria
 from kpidash.views.components import dropdown_labels
 from kpidash.views.options import indicator_options, prefecture_options, theme_options
@@ -170,3 +170,50 @@ def region_layout(code: str, theme: Any, lang: str) -> html.Div:
         )
         parts.insert(2, chips)
     return html.Div(parts, className="page")
+
+
+def industry_layout(region: Any, measure: Any, year0: Any, year1: Any, ind: Any, sort: Any, lang: str) -> html.Div:
+    body, year_opts, y0, y1, ind_opts, key, state = industry.industry_view(
+        region, measure, year0, year1, ind, sort, lang
+    )
+    measures = [
+        ("付加価値（県内総生産）", "Value added (GDP)", "va"),
+        ("就業者（2015年国勢調査）", "Employed (2015 census)", "emp2015"),
+    ]
+    sorts = [("コード順", "By code", "code"), ("選んだ産業の特化係数順", "By LQ of the chosen industry", "lq")]
+    controls = [
+        _dropdown(
+            t("地域", "Region", lang),
+            ids.INDUSTRY_REGION,
+            lang,
+            options=prefecture_options(lang, with_aggregates=True),
+            value=state["region"],
+            clearable=False,
+        ),
+        _radio(
+            t("指標", "Measure", lang),
+            ids.INDUSTRY_MEASURE,
+            [{"label": t(ja, en, lang), "value": v} for ja, en, v in measures],
+            state["measure"],
+        ),
+        _dropdown(
+            t("比較する年（始点）", "From", lang), ids.INDUSTRY_FROM, lang, options=year_opts, value=y0, clearable=False
+        ),
+        _dropdown(t("終点", "To", lang), ids.INDUSTRY_TO, lang, options=year_opts, value=y1, clearable=False),
+        _dropdown(
+            t("地図の産業", "Industry on the map", lang),
+            ids.INDUSTRY_INDUSTRY,
+            lang,
+            options=ind_opts,
+            value=key,
+            clearable=False,
+        ),
+        _radio(
+            t("特化係数の並び順", "Order of the heat map", lang),
+            ids.INDUSTRY_SORT,
+            [{"label": t(ja, en, lang), "value": v} for ja, en, v in sorts],
+            state["sort"],
+        ),
+    ]
+    title = t("産業構造", "Industry structure", lang)
+    return _page(title, controls, body, ids.INDUSTRY_BODY, ids.INDUSTRY_STATE, ids.INDUSTRY_SYNC, state)

@@ -35,7 +35,14 @@ PLOTLY_META = "kpidash-plotly"  # <meta> with the bundle URL and the empty base 
 # it downloads with the page, not after the page's content has arrived (dcc.Graph asks for plotly.js only when it is
 # rendered, and React shows the content around it only once it is there). On /municipalities the grid's bundle waits
 # for the map (assets/app.js). See install_page_scripts.
-CHART_PAGES = ("/compare", "/trends", "/region/", "/indicator/", "/municipalities")  # /compare: not ?view=table
+CHART_PAGES = (
+    "/compare",
+    "/trends",
+    "/region/",
+    "/indicator/",
+    "/municipalities",
+    "/industry",
+)  # /compare: not ?view=table
 AG_GRID_SCRIPT = re.compile(
     r'<script src="(?P<src>[^"]*/_dash-component-suites/dash_ag_grid/dash_ag_grid\.[^"/]*\.js)"></script>\s*'
 )
@@ -97,7 +104,12 @@ def install_page_scripts(app: Dash, plotly_url: str, regenerator_url: str) -> No
     chart_pages = tuple(prefix + p for p in CHART_PAGES)
     compare = prefix + "/compare"
     muni = prefix + "/municipalities"
-    dropdown_pages = (compare, prefix + "/trends", muni)  # their controls (/region and /indicator have none)
+    dropdown_pages = (
+        compare,
+        prefix + "/trends",
+        muni,
+        prefix + "/industry",
+    )  # their controls (/region, /indicator: none)
     # dcc's lazy chunks, fetched only once a Graph or Dropdown is rendered (after the layout and the first callbacks).
     dcc_chunk = f"{app.config.requests_pathname_prefix}_dash-component-suites/dash/dcc/"
     grid_url: list[str] = []  # the fingerprinted URL, known once Dash has rendered an index

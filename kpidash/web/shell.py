@@ -27,6 +27,7 @@ NAV = [
     ("/trends", "推移"),
     ("/region/13", "地域"),
     ("/municipalities", "市区町村"),
+    ("/industry", "産業構造"),
     ("/about", "データと出典"),
 ]
 

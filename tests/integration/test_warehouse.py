@@ -272,9 +272,13 @@ def test_aggregates_are_sums_of_prefectures_for_additive_indicators(all_obs: pd.
         diff = (got[col] - e).abs()
         bad = diff[diff > 0.5 + 1e-9 * e.abs()]
         assert bad.empty, f"{col}: {bad.head().to_dict()}"
-    # TKY and NTK are always computed; 00 comes from the source where it publishes a national row
-    derivs = add[add["region_code"].isin(["TKY", "NTK"])]["derivation"]
+    # TKY and NTK are always computed; 00 comes from the source where it publishes a national row. A derived sum
+    # (formula type `sum`, e.g. va_subtotal) is derived on every row, its aggregates included (values checked above).
+    derived_sums = set(add.loc[add["region_code"].isin(PREFS) & (add["derivation"] == "derived"), "indicator_id"])
+    assert derived_sums == {"va_subtotal"}
+    derivs = add[add["region_code"].isin(["TKY", "NTK"]) & ~add["indicator_id"].isin(derived_sums)]["derivation"]
     assert set(derivs) == {"sum_of_prefectures"}
+    assert set(add.loc[add["indicator_id"].isin(derived_sums), "derivation"]) == {"derived"}
 
 
 @pytest.mark.parametrize("indicator_id", ["gdp_real", "income_per_capita", "gdp_real_h30", "gdp_deflator_h30"])

@@ -120,6 +120,8 @@ FIRST_HEADINGS = {
     "pages.not_found_404": "ページが見つかりません",
     "pages.region": "東京都（関東）",
     "pages.trends": "推移を見る",
+    "pages.industry": "産業構造",
+    "pages.my_kpis": "自分のKPI",
 }
 
 
