@@ -32,7 +32,7 @@ run: setup ## set up, then serve on http://$(HOST):$(PORT) (HOST/PORT override)
 	HOST=$(HOST) PORT=$(PORT) $(BIN)/python app.py
 
 serve: setup ## production server: gunicorn, 2 workers
-	$(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) app:server
+	HOST=$(HOST) $(BIN)/gunicorn --workers 2 --bind $(HOST):$(PORT) app:server
 
 etl: $(VENV)/.installed ## rebuild the warehouse unconditionally
 	$(BIN)/python -m etl build

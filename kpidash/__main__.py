@@ -67,27 +67,21 @@ def _schema(check: bool) -> int:
 
 def _survey_load(src: str) -> int:
     """Validate a survey CSV and install it atomically; a rejected file never replaces the loaded one."""
-    import os
     from pathlib import Path
 
-    from kpidash.data.survey import SurveyError, parse_survey
+    from kpidash.data.survey import SurveyError
+    from kpidash.service.local_kpis import install_survey
 
     path = Path(src)
     try:
-        data = path.read_bytes()
-        rows = parse_survey(data, path.name)
+        n = install_survey(path.read_bytes(), path.name)
     except OSError as exc:
         print(f"error: {path}: cannot read: {exc.strerror}", file=sys.stderr)
         return 2
     except SurveyError as exc:
         print(f"error: rejected, nothing changed: {exc}", file=sys.stderr)
         return 2
-    target = config.SURVEY_DIR / "living_outlook.csv"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    tmp = target.with_name(f".{target.name}.{os.getpid()}")
-    tmp.write_bytes(data)
-    os.replace(tmp, target)
-    print(f"installed {len(rows)} survey rows into {target}")
+    print(f"installed {n} survey rows into {config.SURVEY_DIR / 'living_outlook.csv'}")
     return 0
 
 

@@ -23,6 +23,14 @@ RAW = REPO / "data" / "raw"
 
 
 @pytest.fixture(autouse=True)
+def _own_kpis_folder(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """Every test reads and writes own KPIs in a fresh temporary folder, never the repository's data/local."""
+    folder = tmp_path_factory.mktemp("local")
+    monkeypatch.setenv("KPIDASH_LOCAL_DIR", str(folder))
+    return folder
+
+
+@pytest.fixture(autouse=True)
 def _release_shared_connections():
     """The query layer keeps a connection open per file and memoised views: release both around each test (tests
     write to files and monkeypatch the query layer)."""

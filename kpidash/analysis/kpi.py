@@ -251,6 +251,7 @@ def compute_kpi(kpi: Kpi, inputs: KpiInputs) -> dict[str, Any]:
         context = Context(pre[-1], pre) if pre else None
     out: dict[str, Any] = {
         "id": kpi.id,
+        "local": False,
         "goal": kpi.goal,
         "name_ja": kpi.name_ja,
         "name_en": kpi.name_en,

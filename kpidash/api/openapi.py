@@ -10,6 +10,10 @@ from collections.abc import Sequence
 from typing import Any
 
 from kpidash import chart_params, params
+from kpidash.api.openapi_local import local_paths
+from kpidash.api.openapi_schemas import errors as _errors
+from kpidash.api.openapi_schemas import json_200 as _json_200
+from kpidash.api.openapi_schemas import ref as _ref
 from kpidash.api.openapi_schemas import schemas
 
 API_VERSION = "1.4.0"
@@ -52,14 +56,6 @@ def query_parameter(p: params.Param) -> dict[str, Any]:
     return out
 
 
-def _ref(kind: str, name: str) -> dict[str, str]:
-    return {"$ref": f"#/components/{kind}/{name}"}
-
-
-def _json_200(description: str, schema: dict[str, Any]) -> dict[str, Any]:
-    return {"description": description, "content": {"application/json": {"schema": schema}}}
-
-
 def _file_200(description: str, mimetype: str) -> dict[str, Any]:
     return {
         "description": description,
@@ -71,10 +67,6 @@ def _file_200(description: str, mimetype: str) -> dict[str, Any]:
         },
         "content": {mimetype: {"schema": {"type": "string", "format": "binary"}}},
     }
-
-
-def _errors(*codes: int) -> dict[str, Any]:
-    return {str(c): _ref("responses", {400: "BadRequest", 404: "NotFound", 503: "Unavailable"}[c]) for c in codes}
 
 
 def _data_operation(fmt: str, summary: str, ok: dict[str, Any], extra: Sequence[params.Param] = ()) -> dict[str, Any]:
@@ -181,6 +173,7 @@ def build(
         "servers": [{"url": server_url or "/"}],
         "tags": [
             {"name": "kpis", "description": "KPI status computed from the warehouse"},
+            {"name": "own KPIs", "description": "The analyst's own KPIs, stored outside the warehouse"},
             {"name": "catalogue", "description": "Indicators and regions"},
             {"name": "data", "description": "Observations in long format (EBPM exports)"},
             {"name": "charts", "description": "Chart images (PNG, SVG) of the pages, drawn on the server"},
@@ -232,6 +225,7 @@ def build(
                     },
                 }
             },
+            **local_paths(),
             "/api/v1/indicators": {
                 "get": {
                     "operationId": "list_indicators",

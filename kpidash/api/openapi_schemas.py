@@ -12,8 +12,19 @@ from kpidash.data.observations import LONG_COLUMNS
 KPI_STATUSES = ("achieved", "on_track", "needs_acceleration", "off_track", "cannot_tell", "no_data")
 
 
-def _ref(kind: str, name: str) -> dict[str, str]:
+def ref(kind: str, name: str) -> dict[str, str]:
     return {"$ref": f"#/components/{kind}/{name}"}
+
+
+_ref = ref
+
+
+def json_200(description: str, schema: dict[str, Any]) -> dict[str, Any]:
+    return {"description": description, "content": {"application/json": {"schema": schema}}}
+
+
+def errors(*codes: int) -> dict[str, Any]:
+    return {str(c): ref("responses", {400: "BadRequest", 404: "NotFound", 503: "Unavailable"}[c]) for c in codes}
 
 
 def schemas(kpi_fields: Sequence[str]) -> dict[str, Any]:

@@ -15,14 +15,15 @@ import pandas as pd
 from flask import Response, jsonify, request
 
 from kpidash import config, params
-from kpidash.api import charts, exports, exports_xlsx, exports_zip, openapi
+from kpidash.api import charts, exports, exports_xlsx, exports_zip, local_routes, openapi  # noqa: F401 (routes)
 from kpidash.api.blueprint import api, error
+from kpidash.api.kpi_json import PUBLIC_KPI_FIELDS, public_kpi
 from kpidash.data import cache as memo
 from kpidash.data import catalogue, observations
 from kpidash.data.rows import records
 from kpidash.params import ParamError, only
 from kpidash.service import kpis as service
-from kpidash.service import provenance
+from kpidash.service import local_kpis, provenance
 
 __all__ = ["api", "charts"]  # charts: its routes are on the same blueprint
 
@@ -36,55 +37,11 @@ MIME = {
     "zip": "application/zip",
 }
 
-PUBLIC_KPI_FIELDS = (
-    "id",
-    "goal",
-    "name_ja",
-    "name_en",
-    "definition_ja",
-    "definition_en",
-    "unit",
-    "unit_en",
-    "decimals",
-    "direction",
-    "status",
-    "status_label_ja",
-    "status_label_en",
-    "reason_ja",
-    "reason_en",
-    "why_ja",
-    "why_en",
-    "proxy",
-    "proxy_note_ja",
-    "strategy_baseline",
-    "base_year",
-    "baseline",
-    "latest",
-    "target",
-    "projection",
-    "projection_method_ja",
-    "projection_method_en",
-    "ratio",
-    "observed_rate",
-    "required_rate",
-    "gap",
-    "headline_variant",
-    "series",
-    "required_path",
-    "context",
-    "releases",
-    "note_ja",
-    "note_en",
-)
-
-
-def public_kpi(k: dict[str, Any]) -> dict[str, Any]:
-    return {f: k.get(f) for f in PUBLIC_KPI_FIELDS}
-
 
 @api.get("/kpis")
 def list_kpis() -> Any:
-    return jsonify([public_kpi(k) for k in service.kpis()])
+    """The national KPIs, then the analyst's own (``local: true``); a broken local file never hides the national."""
+    return jsonify([public_kpi(k) for k in (*service.kpis(), *local_kpis.local_kpis())])
 
 
 @api.get("/survey/living_outlook.template.csv")

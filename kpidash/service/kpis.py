@@ -120,7 +120,10 @@ def kpis() -> list[dict[str, Any]]:
 
 
 def kpi_by_id(kpi_id: str) -> dict[str, Any] | None:
-    return next((k for k in kpis() if k["id"] == kpi_id), None)
+    """A national KPI, or else the analyst's own KPI of that id (``local: true``)."""
+    from kpidash.service import local_kpis  # the own KPIs build on this module's national ids
+
+    return next((k for k in kpis() if k["id"] == kpi_id), None) or local_kpis.local_kpi_by_id(kpi_id)
 
 
 def growth_at_base(kpi_result: dict[str, Any], base_year: int, variant: str | None = None) -> dict[str, Any]:

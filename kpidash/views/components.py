@@ -122,11 +122,24 @@ def kpi_card(k: dict[str, Any], lang: str = "ja") -> html.Article:
             )
         )
     notes = []
+    if k.get("user_supplied"):
+        notes.append(html.P(k["supplied_note_ja"] if ja else k["supplied_note_en"], className="proxy-note"))
     if k["proxy"]:
         notes.append(
             html.P(
                 "代理指標による値です（KPIそのものではありません）。" if ja else "Proxy value, not the KPI itself.",
                 className="proxy-note",
+            )
+        )
+    if k.get("variants"):
+        v = max(k["variants"], key=lambda x: x["last_period"])
+        href = f"/industry?region=NTK&from={v['context_base']}&to={v['last_period']}" + ("" if ja else "&lang=en")
+        notes.append(
+            html.P(
+                dcc.Link(
+                    "何が伸びを牽引したか（産業構造）→" if ja else "What drove the growth (industry) →", href=href
+                ),
+                className="small",
             )
         )
     rel = k.get("releases") or []
@@ -141,7 +154,12 @@ def kpi_card(k: dict[str, Any], lang: str = "ja") -> html.Article:
         [
             html.Header(
                 [
-                    html.Span(f"目標{k['goal']}" if ja else f"Goal {k['goal']}", className="goal-tag"),
+                    html.Span(
+                        (f"目標{k['goal']}" if ja else f"Goal {k['goal']}")
+                        if not k.get("local")
+                        else (f"自分のKPI・{k['region_name_ja']}" if ja else f"Own KPI · {k['region_name_en']}"),
+                        className="goal-tag",
+                    ),
                     status_badge(k, lang),
                 ]
             ),

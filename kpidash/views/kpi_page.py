@@ -168,6 +168,22 @@ def _growth(page: KpiPage, lang: str) -> html.Section:
             ),
         )
     )
+    last = max(variants, key=lambda x: x["last_period"])
+    href = f"/industry?region=NTK&from={last['context_base']}&to={last['last_period']}" + (
+        "&lang=en" if lang == "en" else ""
+    )
+    parts.append(
+        html.P(
+            html.A(
+                t(
+                    "何が伸びを牽引したか：産業別の寄与（産業構造）",
+                    "What drove the growth: contributions by industry",
+                    lang,
+                ),
+                href=href,
+            )
+        )
+    )
     return html.Section(parts, id="kpi-growth")
 
 

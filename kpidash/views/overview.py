@@ -13,7 +13,43 @@ from kpidash.views import components
 from kpidash.views.a11y import aria as _aria
 
 
-def overview(kpis: list[dict[str, Any]], catalogue: pd.DataFrame, lang: str = "ja") -> html.Div:
+def own_kpis(kpis: list[dict[str, Any]], errors: list[dict[str, Any]], lang: str) -> html.Section | None:
+    """The analyst's own KPIs (data/local/kpis.yaml) in their own section, labelled as such; None when there are none."""
+    if not kpis and not errors:
+        return None
+    ja = lang == "ja"
+    parts: list[Any] = [
+        html.H2("自分のKPI（利用者が登録）" if ja else "Own KPIs (added by the user)"),
+        html.P(
+            "利用者が登録したKPIです。国の総合戦略のKPIではなく、利用者が提供した値は公的統計ではありません。"
+            if ja
+            else "KPIs added by the user: not the strategy's KPIs; values supplied by the user are not official statistics.",
+            className="small",
+        ),
+        html.Div([components.kpi_card(k, lang) for k in kpis], className="card-row"),
+    ]
+    if errors:
+        parts.append(
+            html.Details(
+                [
+                    html.Summary(f"読み込めなかった項目（{len(errors)}件）" if ja else f"Not loaded ({len(errors)})"),
+                    html.Ul([html.Li(f"{e['file']}:{e['line'] or '?'} {e['key']}: {e['message']}") for e in errors]),
+                ],
+                open=True,
+                className="local-errors",
+            )
+        )
+    parts.append(
+        html.P(
+            html.A("自分のKPIを管理する →" if ja else "Manage own KPIs →", href="/my-kpis" + ("" if ja else "?lang=en"))
+        )
+    )
+    return html.Section(parts, className="goal own-kpis", id="own-kpis")
+
+
+def overview(
+    kpis: list[dict[str, Any]], catalogue: pd.DataFrame, lang: str = "ja", own: html.Section | None = None
+) -> html.Div:
     ja = lang == "ja"
     goals: dict[int, list[dict[str, Any]]] = {}
     for k in kpis:
@@ -101,6 +137,7 @@ def overview(kpis: list[dict[str, Any]], catalogue: pd.DataFrame, lang: str = "j
                 className="lead",
             ),
             *sections,
+            *([own] if own is not None else []),
             method,
             cat,
         ],

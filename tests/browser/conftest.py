@@ -26,7 +26,14 @@ def _free_port() -> int:
 @pytest.fixture(scope="session")
 def live_url(warehouse_path: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = _free_port()
-    env = {**os.environ, "KPI_WAREHOUSE": str(warehouse_path), "HOST": "127.0.0.1", "PORT": str(port)}
+    local = tmp_path_factory.mktemp("local")  # own KPIs: a fresh folder, never the repository's data/local
+    env = {
+        **os.environ,
+        "KPI_WAREHOUSE": str(warehouse_path),
+        "HOST": "127.0.0.1",
+        "PORT": str(port),
+        "KPIDASH_LOCAL_DIR": str(local),
+    }
     log_path = tmp_path_factory.mktemp("app") / "app.log"
     with log_path.open("wb") as log:  # a file, not a pipe: a full pipe would block the server
         proc = subprocess.Popen([sys.executable, "app.py"], cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)

@@ -360,13 +360,13 @@ def test_openapi_describes_every_route(client):
 
     walk(doc)
     for path, item in doc["paths"].items():
-        op = item["get"]
-        assert "200" in op["responses"]
-        params = [resolve(p["$ref"]) if "$ref" in p else p for p in op.get("parameters", [])]
-        for name in re.findall(r"{(\w+)}", path):
-            assert any(p["name"] == name and p["in"] == "path" for p in params)
-        if params:
-            assert {"400", "404"} & set(op["responses"])
+        for op in item.values():
+            assert "200" in op["responses"]
+            params = [resolve(p["$ref"]) if "$ref" in p else p for p in op.get("parameters", [])]
+            for name in re.findall(r"{(\w+)}", path):
+                assert any(p["name"] == name and p["in"] == "path" for p in params)
+            if params:
+                assert {"400", "404"} & set(op["responses"])
     data_params = {
         resolve(p["$ref"])["name"] for p in doc["paths"]["/api/v1/data.csv"]["get"]["parameters"] if "$ref" in p
     }

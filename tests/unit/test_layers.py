@@ -24,6 +24,7 @@ FOUNDATION = {
     "kpidash.config",
     "kpidash.formatting",
     "kpidash.kpi_schema",
+    "kpidash.local_schema",
     "kpidash.params",
     "kpidash.chart_params",
     "kpidash.release_calendar",
