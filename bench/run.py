@@ -44,7 +44,7 @@ REPO = Path(__file__).resolve().parent.parent
 PAYLOADS = REPO / "bench" / "payloads"
 RESULTS = REPO / "bench" / "results"
 # Views memoised by kpidash.data.cache (the municipality view keeps its own data caches): measured again with it off.
-UNCACHED_VIEWS = ("compare_map", "compare_bar", "compare_table", "trends")
+UNCACHED_VIEWS = ("compare_map", "compare_bar", "compare_table", "trends", "industry")
 GEOMETRY_MARKERS = (b'"coordinates"', b'"FeatureCollection"', b'"MultiPolygon"')
 
 

@@ -39,14 +39,32 @@ def indicator_ids(measure: str) -> list[str]:
     ]
 
 
-@cache.per_warehouse(maxsize=4)
+@cache.per_warehouse(maxsize=4, catalogue=True)  # the measure's data (~35,000 rows): fetched once per warehouse
 def _frame(measure: str) -> pd.DataFrame:
     return queries.panel(indicator_ids(measure), list(REGIONS))
 
 
+@cache.per_warehouse(maxsize=4, catalogue=True)
+def _by_region(measure: str) -> dict[str, pd.DataFrame]:
+    """The measure's rows split by region once: a view then filters a few hundred rows, not 35,000."""
+    return {str(code): df for code, df in _frame(measure).groupby("region_code")}
+
+
+@cache.per_warehouse(maxsize=1, catalogue=True)
+def _region_names() -> dict[str, tuple[str, str]]:
+    r = queries.regions()
+    r = r[r["region_code"].isin(REGIONS)]
+    return {c: (ja, en) for c, ja, en in zip(r["region_code"], r["name_ja"], r["name_en"], strict=True)}
+
+
+@cache.per_warehouse(maxsize=4, catalogue=True)
+def _lq(measure: str, period: int) -> pd.DataFrame:
+    return compute.lq_matrix(_frame(measure), industries(measure), measure, period)
+
+
+@cache.per_warehouse(maxsize=4, catalogue=True)
 def years(measure: str) -> list[int]:
-    f = _frame(measure)
-    return sorted(int(p) for p in f["period"].unique())
+    return sorted(int(p) for p in _frame(measure)["period"].unique())
 
 
 @dataclass(frozen=True)
@@ -69,13 +87,14 @@ class IndustryResult:
 def industry(measure: str, region: str, year0: int, year1: int, industry_key: str, lang: str) -> IndustryResult:
     """Everything /industry shows; arguments already validated by the view (years among :func:`years`)."""
     inds = industries(measure)
-    frame = _frame(measure)
-    regions = queries.regions()
-    names = {r.region_code: (r.name_ja, r.name_en) for r in regions.itertuples() if r.region_code in REGIONS}
-    comp = compute.composition(frame, inds, measure, region, year0, year1)
-    lq = compute.lq_matrix(frame, inds, measure, year1)
+    parts = _by_region(measure)
+    empty = _frame(measure).iloc[0:0]
+    names = _region_names()
+    comp = compute.composition(parts.get(region, empty), inds, measure, region, year0, year1)
+    lq = _lq(measure, year1)
+    regions = queries.regions("prefecture")
     chosen = next((i for i in inds if i.key == industry_key), inds[0])
-    prefs = regions[regions["level"] == "prefecture"][["region_code", "name_ja", "name_en", "level"]]
+    prefs = regions[["region_code", "name_ja", "name_en", "level"]]
     cross = prefs.assign(value=prefs["region_code"].map(lq[chosen.key]) if chosen.key in lq else float("nan"))
     cross = cross.reset_index(drop=True)
     ranked = tuple(explore_compute.ranked_prefectures(cross, "name_ja" if lang == "ja" else "name_en"))
@@ -84,7 +103,9 @@ def industry(measure: str, region: str, year0: int, year1: int, industry_key: st
     if measure == "va":
         other = config.OUTSIDE_TOKYO_AREA_CODE if region == config.TOKYO_AREA_CODE else config.TOKYO_AREA_CODE
         try:
-            waterfalls = tuple(compute.contributions(frame, inds, r, year0, year1) for r in (region, other))
+            waterfalls = tuple(
+                compute.contributions(parts.get(r, empty), inds, r, year0, year1) for r in (region, other)
+            )
         except IndustryDataError as exc:
             error = str(exc)
     return IndustryResult(

@@ -8,6 +8,7 @@ from typing import Any
 from dash import dcc, html
 
 from kpidash import config
+from kpidash.data import cache
 from kpidash.figures import charts as figures
 from kpidash.figures import industry as industry_figures
 from kpidash.formatting import format_number, format_signed, t
@@ -91,10 +92,8 @@ def _heatmap(r: IndustryResult, sort: str, lang: str) -> html.Figure:
     inds = service.industries(r.measure)
     order = _order(r, sort)
     headers = [t("地域", "Region", lang), *((i.name_ja if lang == "ja" else i.name_en) for i in inds)]
-    rows = [
-        [_name(c, r, lang), *(format_number(r.lq.at[c, i.key], 2) if c in r.lq.index else "—" for i in inds)]
-        for c in order
-    ]
+    table = r.lq.to_dict(orient="index")
+    rows = [[_name(c, r, lang), *(format_number(table.get(c, {}).get(i.key), 2) for i in inds)] for c in order]
     year = r.composition.year1
     return chart(
         dcc.Graph(figure=industry_figures.lq_heatmap(r, order, inds, lang), config=GRAPH, id="industry-heatmap"),
@@ -190,6 +189,7 @@ def _waterfalls(r: IndustryResult, lang: str) -> html.Section:
     )
 
 
+@cache.per_warehouse(maxsize=64)  # as the other pages: a whole view per URL state
 def industry_view(
     region: Any, measure: Any, year0: Any, year1: Any, industry: Any, sort: Any, lang: str
 ) -> tuple[Any, ...]:
