@@ -390,7 +390,11 @@ def check_against_catalogue(path: Path, available: set[str]) -> None:
         raise KpiDefsError("\n".join(errors))
 
 
-def json_schema() -> str:
-    schema = KpiDefs.model_json_schema() | {"$schema": "https://json-schema.org/draft/2020-12/schema"}
-    schema["title"] = "kpi_defs.yaml"
+def schema_text(model: type[BaseModel], title: str) -> str:
+    """The JSON Schema (2020-12) of a YAML file's model, as written to schemas/."""
+    schema = model.model_json_schema() | {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": title}
     return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+
+
+def json_schema() -> str:
+    return schema_text(KpiDefs, "kpi_defs.yaml")

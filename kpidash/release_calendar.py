@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 from pathlib import Path
 from typing import Annotated, Literal
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+from kpidash.kpi_schema import schema_text
 
 Id = Annotated[str, Field(pattern=r"^[a-z][a-z0-9_]*$", max_length=64)]
 Frequency = Literal["annual", "quarterly", "quinquennial", "irregular"]
@@ -90,7 +91,4 @@ def _parse_cached(text: str, name: str) -> ReleaseCalendar:
 
 
 def json_schema() -> str:
-    schema = ReleaseCalendar.model_json_schema()
-    schema["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    schema["title"] = "release_calendar.yaml"
-    return json.dumps(schema, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
+    return schema_text(ReleaseCalendar, "release_calendar.yaml")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+from collections.abc import Callable
 
 import dash
 from dash import Input, Output, State, callback, html
@@ -31,16 +32,11 @@ def layout(lang="ja", **_):  # type: ignore[no-untyped-def]
     return view.layout(local_kpis.local_kpis(state), local_kpis.local_errors(state), writes.policy(), FOLDER_NOTE, lang)
 
 
-def _form(values: tuple) -> dict:  # type: ignore[type-arg]
-    form = dict(zip(view.FORM_FIELDS, values, strict=True))
-    return form
-
-
 FIELDS = [State(view.field_id(f), "value") for f in view.FORM_FIELDS]
 
 
 def _entry(values: tuple, region_code: str | None) -> dict:  # type: ignore[type-arg]
-    form = _form(values)
+    form = dict(zip(view.FORM_FIELDS, values, strict=True))
     if region_code and region_code.strip():
         form["region"] = region_code.strip()
     return local_kpis.entry_from_form(form)
@@ -80,20 +76,18 @@ def preview(_n, *values):  # type: ignore[no-untyped-def]
 def save(_n, *values):  # type: ignore[no-untyped-def]
     *fields, region_code, token, search = values
     lang = params.lang_from_search(search)
-    try:
-        writes.check(token or "", api=False)
+
+    def save_definitions() -> html.P:
         text = local_kpis.definitions_with(_entry(tuple(fields), region_code))
         local_store.save_definitions(text, writes.actor(), local_kpis.known())
-    except writes.WriteRefused as exc:
-        return html.P(exc.message, className="reason", role="alert")
-    except LocalDataError as exc:
-        return view.issues_list([vars_of(i) for i in exc.issues], lang)
-    return html.P(
-        [
-            t("保存しました。", "Saved. ", lang),
-            html.A(t("一覧を更新", "Reload the list", lang), href="/my-kpis" + search),
-        ]
-    )
+        return html.P(
+            [
+                t("保存しました。", "Saved. ", lang),
+                html.A(t("一覧を更新", "Reload the list", lang), href="/my-kpis" + search),
+            ]
+        )
+
+    return _write(token, lang, save_definitions)
 
 
 @callback(
@@ -109,7 +103,7 @@ def upload(contents, filename, search):  # type: ignore[no-untyped-def]
     name = str(filename or "values.csv")
     data = _decode(contents)
     if data is None:
-        return view.issues_list([{"file": name, "line": None, "key": "", "message": "not a file upload"}], lang), None
+        return view.issues_list([{"text": f"{name}: not a file upload"}], lang), None
     rows, issues = local_kpis.preview_values(name, data)
     return view.values_preview(rows, issues, name, lang), (None if issues else {"name": name, "contents": contents})
 
@@ -126,21 +120,25 @@ def upload_save(_n, stored, token, search):  # type: ignore[no-untyped-def]
     lang = params.lang_from_search(search)
     if not stored:
         return html.P(t("先に有効なCSVを選んでください。", "Choose a valid CSV first.", lang), role="alert")
-    data = _decode(stored.get("contents"))
+    name = str(stored.get("name"))
+
+    def save_values() -> html.P:
+        data = _decode(stored.get("contents")) or b""
+        rows = local_store.save_values(name, data, writes.actor(), local_kpis.known())
+        return html.P(t(f"{name} を保存しました（{len(rows)}行）。", f"Saved {name} ({len(rows)} rows).", lang))
+
+    return _write(token, lang, save_values)
+
+
+def _write(token: str | None, lang: str, save: Callable[[], html.P]) -> html.Component:
+    """Run ``save`` if this request may write; a refusal (writing off, token, CSRF) or a refused file is said."""
     try:
         writes.check(token or "", api=False)
-        rows = local_store.save_values(str(stored.get("name")), data or b"", writes.actor(), local_kpis.known())
+        return save()
     except writes.WriteRefused as exc:
         return html.P(exc.message, className="reason", role="alert")
     except LocalDataError as exc:
-        return view.issues_list([vars_of(i) for i in exc.issues], lang)
-    return html.P(
-        t(
-            f"{stored.get('name')} を保存しました（{len(rows)}行）。",
-            f"Saved {stored.get('name')} ({len(rows)} rows).",
-            lang,
-        )
-    )
+        return view.issues_list([local_kpis.issue_dict(i) for i in exc.issues], lang)
 
 
 def _decode(contents: object) -> bytes | None:
@@ -150,10 +148,6 @@ def _decode(contents: object) -> bytes | None:
         return base64.b64decode(contents.split(",", 1)[1], validate=True)
     except (binascii.Error, ValueError):
         return None
-
-
-def vars_of(issue: object) -> dict:  # type: ignore[type-arg]
-    return {k: getattr(issue, k, None) for k in ("file", "line", "key", "message")}
 
 
 @callback(

@@ -13,9 +13,9 @@ from typing import Any, Protocol
 import pandas as pd
 
 from kpidash import config
-from kpidash.analysis import progress
 from kpidash.analysis.kpi_growth import growth_gap_series
-from kpidash.analysis.progress import STATUS_LABELS, Assessment, Context, assess
+from kpidash.analysis.kpi_result import assessment_fields, context_fields, pairs
+from kpidash.analysis.progress import Assessment, Context, assess
 from kpidash.kpi_schema import GrowthGapMeasure, Kpi, KpiDefs, ShareMeasure, SurveyMeasure
 
 Series = list[tuple[int, float]]
@@ -106,10 +106,6 @@ def share_outside(values: pd.DataFrame, area: str) -> pd.DataFrame:
     return out.reset_index()
 
 
-def _pairs(points: list[tuple[int, float]]) -> list[dict[str, Any]]:
-    return [{"period": t, "value": v} for t, v in points]
-
-
 def _headline(variants: list[dict[str, Any]]) -> dict[str, Any] | None:
     """The variant the status uses: one that covers the base year (not a proxy if possible), else one with data."""
     ranked = sorted(variants, key=lambda v: (not v["covers_base"], v["proxy"]))
@@ -182,26 +178,6 @@ def _measure_series(measure: Any, inputs: KpiInputs, base_year: int) -> dict[str
     raise TypeError(type(measure))
 
 
-def _point(p: tuple[int, float] | None) -> dict[str, Any] | None:
-    return {"period": p[0], "value": p[1]} if p else None
-
-
-def _context(c: Context | None, window: int, growth: bool) -> dict[str, Any] | None:
-    if c is None or c.latest is None:
-        return None
-    method = (progress.CONTEXT_METHOD_JA, progress.CONTEXT_METHOD_EN)
-    return {
-        "label_ja": "基準年までの推移（参考。進捗ではありません）",
-        "label_en": "Up to the base year (context, not progress)",
-        "latest": _point(c.latest),
-        "series": _pairs(c.series),
-        "projection": asdict(c.projection) if c.projection and not growth else None,
-        "trend_path": _pairs(c.trend_path) if not growth else [],
-        "method_ja": method[0].format(window=window) if not growth else "",
-        "method_en": method[1].format(window=window) if not growth else "",
-    }
-
-
 def _survey_reason(kpi: Kpi, m: dict[str, Any]) -> tuple[str, str] | None:
     assert isinstance(kpi.measure, SurveyMeasure)
     if m.get("survey_error"):
@@ -261,13 +237,9 @@ def compute_kpi(kpi: Kpi, inputs: KpiInputs) -> dict[str, Any]:
         "unit_en": kpi.unit_en,
         "decimals": kpi.decimals,
         "direction": kpi.direction,
-        "status": a.status,
-        "status_label_ja": STATUS_LABELS[a.status][0],
-        "status_label_en": STATUS_LABELS[a.status][1],
+        **assessment_fields(a, kpi.trend_window),
         "reason_ja": reason_ja,
         "reason_en": reason_en,
-        "why_ja": a.why_ja,
-        "why_en": a.why_en,
         "proxy": bool(m.get("proxy")),
         "proxy_note_ja": "代理指標で計算しています。" if m.get("proxy") else "",
         "strategy_baseline": {
@@ -278,8 +250,6 @@ def compute_kpi(kpi: Kpi, inputs: KpiInputs) -> dict[str, Any]:
             "rule_en": sb.rule_en,
         },
         "base_year": sb.base_year,
-        "baseline": _point(a.baseline),
-        "latest": _point(a.latest),
         "target": {
             "year": kpi.target.year,
             "kind": kpi.target.kind,
@@ -290,17 +260,7 @@ def compute_kpi(kpi: Kpi, inputs: KpiInputs) -> dict[str, Any]:
             "source": kpi.target.source,
             "decided": kpi.target.decided.isoformat(),
         },
-        "projection": asdict(a.projection) if a.projection else None,
-        "projection_method_ja": progress.PROJECTION_METHOD_JA.format(window=kpi.trend_window),
-        "projection_method_en": progress.PROJECTION_METHOD_EN.format(window=kpi.trend_window),
-        "ratio": a.ratio,
-        "observed_rate": a.observed_rate,
-        "required_rate": a.required_rate,
-        "gap": a.gap,
-        "series": _pairs(a.observed),
-        "required_path": _pairs(a.required_path),
-        "trend_path": _pairs(a.trend_path),
-        "context": _context(context, kpi.trend_window, growth),
+        "context": context_fields(context, kpi.trend_window, growth),
         "note_ja": kpi.note_ja,
         "note_en": kpi.note_en,
         "context_indicators": [i for i in kpi.context_indicators if i in inputs.available],
@@ -310,11 +270,11 @@ def compute_kpi(kpi: Kpi, inputs: KpiInputs) -> dict[str, Any]:
         out["headline_variant"] = headline["key"] if headline else None
         out["variants"] = [
             {k: v for k, v in x.items() if k not in ("series", "context_series")}
-            | {"series": _pairs(x["series"]), "context_series": _pairs(x["context_series"])}
+            | {"series": pairs(x["series"]), "context_series": pairs(x["context_series"])}
             for x in m["variants"]
         ]
     if "counts" in m:
-        out["counts"] = _pairs(m["counts"])
+        out["counts"] = pairs(m["counts"])
         if isinstance(kpi.measure, ShareMeasure):
             ms = kpi.measure
             out["measure_band"] = (ms.scope, ms.sex, ms.age_from, ms.age_to, kpi.trend_window)
@@ -350,8 +310,8 @@ def _component(c: Any, inputs: KpiInputs, base_year: int) -> dict[str, Any]:
         "indicator": None,
         "region": c.measure.area,
         "unit": "%",
-        "series": _pairs(m["series"]),
-        "counts": _pairs(m.get("counts", [])),
+        "series": pairs(m["series"]),
+        "counts": pairs(m.get("counts", [])),
     }
 
 

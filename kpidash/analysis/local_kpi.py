@@ -6,20 +6,15 @@ analyst's own CSV, labelled 「利用者が提供した値（公的統計では�
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
-from kpidash.analysis import progress
-from kpidash.analysis.progress import STATUS_LABELS, assess
+from kpidash.analysis.kpi_result import assessment_fields, context_fields
+from kpidash.analysis.progress import assess
 from kpidash.local_schema import LocalKpi
 
 USER_SUPPLIED_JA = "利用者が提供した値（公的統計ではありません）"
 USER_SUPPLIED_EN = "Values supplied by the user (not official statistics)"
 WINDOW = 5
-
-
-def _pairs(points: list[tuple[int, float]]) -> list[dict[str, Any]]:
-    return [{"period": t, "value": v} for t, v in points]
 
 
 def compute_local_kpi(
@@ -47,7 +42,6 @@ def compute_local_kpi(
         decimals=decimals,
     )
     user = k.values is not None
-    ctx = a.context
     target_ja = (
         f"{t.value:g} {k.unit}".strip()
         if t.kind == "value"
@@ -76,13 +70,7 @@ def compute_local_kpi(
         "supplied_note_ja": USER_SUPPLIED_JA if user else "",
         "supplied_note_en": USER_SUPPLIED_EN if user else "",
         "source": k.source,
-        "status": a.status,
-        "status_label_ja": STATUS_LABELS[a.status][0],
-        "status_label_en": STATUS_LABELS[a.status][1],
-        "reason_ja": a.reason_ja,
-        "reason_en": a.reason_en,
-        "why_ja": a.why_ja,
-        "why_en": a.why_en,
+        **assessment_fields(a, WINDOW),
         "proxy": False,
         "proxy_note_ja": "",
         "strategy_baseline": {
@@ -93,8 +81,6 @@ def compute_local_kpi(
             "rule_en": "Base year set by the user",
         },
         "base_year": k.base_year,
-        "baseline": {"period": a.baseline[0], "value": a.baseline[1]} if a.baseline else None,
-        "latest": {"period": a.latest[0], "value": a.latest[1]} if a.latest else None,
         "target": {
             "year": t.year,
             "kind": t.kind,
@@ -105,28 +91,7 @@ def compute_local_kpi(
             "source": k.source,
             "decided": decided,
         },
-        "projection": asdict(a.projection) if a.projection else None,
-        "projection_method_ja": progress.PROJECTION_METHOD_JA.format(window=WINDOW),
-        "projection_method_en": progress.PROJECTION_METHOD_EN.format(window=WINDOW),
-        "ratio": a.ratio,
-        "observed_rate": a.observed_rate,
-        "required_rate": a.required_rate,
-        "gap": a.gap,
-        "series": _pairs(a.observed),
-        "required_path": _pairs(a.required_path),
-        "trend_path": _pairs(a.trend_path),
-        "context": {
-            "label_ja": "基準年までの推移（参考。進捗ではありません）",
-            "label_en": "Up to the base year (context, not progress)",
-            "latest": {"period": ctx.latest[0], "value": ctx.latest[1]} if ctx.latest else None,
-            "series": _pairs(ctx.series),
-            "projection": asdict(ctx.projection) if ctx.projection else None,
-            "trend_path": _pairs(ctx.trend_path),
-            "method_ja": progress.CONTEXT_METHOD_JA.format(window=WINDOW),
-            "method_en": progress.CONTEXT_METHOD_EN.format(window=WINDOW),
-        }
-        if ctx is not None and ctx.latest is not None
-        else None,
+        "context": context_fields(a.context, WINDOW),
         "note_ja": USER_SUPPLIED_JA if user else "",
         "note_en": USER_SUPPLIED_EN if user else "",
         "context_indicators": [],

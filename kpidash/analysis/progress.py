@@ -19,6 +19,8 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from kpidash.formatting import period_label
+
 Status = Literal["achieved", "on_track", "needs_acceleration", "off_track", "cannot_tell", "no_data"]
 STATUSES: tuple[Status, ...] = ("achieved", "on_track", "needs_acceleration", "off_track", "cannot_tell", "no_data")
 ON_TRACK_RATIO = 0.95
@@ -162,11 +164,13 @@ def assess(
     def n(v: float) -> str:
         return f"{v:,.{decimals}f}{unit}"
 
+    period_type = "fiscal_year" if fiscal else "calendar_year"
+
     def pj(t: int) -> str:
-        return f"{t}年度" if fiscal else f"{t}年"
+        return period_label(t, period_type, "ja")
 
     def pe(t: int) -> str:
-        return f"FY{t}" if fiscal else str(t)
+        return period_label(t, period_type, "en")
 
     def r(v: float) -> str:
         return f"{v:+,.{decimals + 1}f}{unit}"

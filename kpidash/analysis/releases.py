@@ -8,15 +8,10 @@ import datetime as dt
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from kpidash.formatting import period_label
 from kpidash.release_calendar import ReleaseSeries
 
 STEP = {"annual": 1, "quarterly": 1, "quinquennial": 5}
-
-
-def period_label(period: int, period_type: str, lang: str) -> str:
-    if period_type == "fiscal_year":
-        return f"{period}年度" if lang == "ja" else f"FY{period}"
-    return f"{period}年" if lang == "ja" else str(period)
 
 
 @dataclass(frozen=True)

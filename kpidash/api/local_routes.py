@@ -3,7 +3,6 @@ first, atomic, with history), export and import the whole set. Writes pass kpida
 
 from __future__ import annotations
 
-from dataclasses import asdict
 from typing import Any
 
 from flask import Response, jsonify, request
@@ -38,7 +37,7 @@ def _write(action: Any) -> Any:
     except RequestEntityTooLarge:
         return error(413, f"the request body is larger than {MAX_BODY:,} bytes; nothing was changed")
     except LocalDataError as exc:
-        issues = [asdict(i) for i in getattr(exc, "issues", ())]
+        issues = [local_kpis.issue_dict(i) for i in getattr(exc, "issues", ())]
         return error(400, f"refused, nothing was changed: {exc}", issues=issues)
     return jsonify({"ok": True, **(result or {})})
 

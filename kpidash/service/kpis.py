@@ -174,10 +174,14 @@ def prefecture_breakdown(
     if kpi_result.get("variants") is not None:
         if growth is None:
             return None
-        values = queries.series(growth["indicator"], [*config.PREFECTURE_CODES, config.TOKYO_AREA_CODE], path=path)
-        return kpi.growth_breakdown(
-            kpi_growth.growth_vs_reference(values, prefectures, growth["base_year"], growth["latest_year"])
+        # The per-prefecture gaps growth_at_base computed already, with the names the breakdown shows.
+        gaps = (
+            pd.DataFrame(growth["prefectures"], columns=["region_code", "growth_pct", "gap_points"])
+            .rename(columns={"growth_pct": "growth", "gap_points": "gap"})
+            .merge(prefectures[["region_code", "name_ja", "name_en"]], on="region_code")
+            .assign(base=growth["base_year"], period=growth["latest_year"])
         )
+        return kpi.growth_breakdown(gaps)
     measure = kpi_result.get("measure_band")
     if not kpi_result.get("counts") or measure is None:
         return None

@@ -1,11 +1,10 @@
 """The analyst's own KPIs (data/local, or KPIDASH_LOCAL_DIR): read from the user data folder, judged by the national
 KPIs' engine, listed with the errors of whatever could not be read. A malformed local file never stops the app: its
 errors are returned, the national KPIs are unaffected. Writing goes through :mod:`kpidash.data.local_store`
-(validated first, atomic, with history); whether this server may write at all is decided in kpidash.web.writes."""
+(validated first, atomic, with history); whether this server may write at all is decided in kpidash.api.writes."""
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import asdict
 from typing import Any
 
@@ -26,6 +25,11 @@ from kpidash.local_schema import (
     load_raw,
     values_path_problem,
 )
+
+
+def issue_dict(issue: Issue) -> dict[str, Any]:
+    """An issue as JSON: file, line, key, message, and ``text`` — the one sentence the pages show."""
+    return asdict(issue) | {"text": str(issue)}
 
 
 def known() -> Known:
@@ -54,7 +58,6 @@ def local_kpis(state: LoadedSet | None = None) -> list[dict[str, Any]]:
     state = state or loaded()
     names = _names()
     cat = queries.indicators().set_index("indicator_id")
-    decided = dt.date.today().isoformat()
     out = []
     for k in state.kpis:
         if k.indicator is not None:
@@ -74,7 +77,6 @@ def local_kpis(state: LoadedSet | None = None) -> list[dict[str, Any]]:
                 series,
                 region_name=names.get(k.region, (k.region, k.region)),
                 indicator_name=ind_name,
-                decided=decided,
             )
         )
     return out
@@ -83,7 +85,7 @@ def local_kpis(state: LoadedSet | None = None) -> list[dict[str, Any]]:
 def local_errors(state: LoadedSet | None = None) -> list[dict[str, Any]]:
     """The problems of the local files: file, line, key, message (for /my-kpis and the API)."""
     state = state or loaded()
-    return [asdict(e) for e in state.errors]
+    return [issue_dict(e) for e in state.errors]
 
 
 def local_kpi_by_id(kpi_id: str) -> dict[str, Any] | None:
@@ -135,7 +137,7 @@ def preview_definitions(text: str) -> list[dict[str, Any]]:
         v = e.get("values")
         if isinstance(v, str) and v not in stored:
             issues.append(Issue("kpis.yaml", None, "values", f"{v}: no such values file (upload it first)"))
-    return [asdict(i) for i in issues]
+    return [issue_dict(i) for i in issues]
 
 
 def yaml_entries(text: str) -> list[dict[str, Any]]:
@@ -151,11 +153,11 @@ def preview_values(name: str, data: bytes) -> tuple[list[dict[str, Any]], list[d
     """(rows, issues) of an uploaded values CSV, nothing stored."""
     problem = values_path_problem(name)
     if problem:
-        return [], [asdict(Issue(name, None, "", problem))]
+        return [], [issue_dict(Issue(name, None, "", problem))]
     try:
         rows = parse_values(data, name, known().regions)
     except LocalDataError as exc:
-        return [], [asdict(i) for i in exc.issues]
+        return [], [issue_dict(i) for i in exc.issues]
     return [asdict(r) for r in rows], []
 
 

@@ -10,9 +10,8 @@ from urllib.parse import quote
 
 from dash import dcc, html
 
-from kpidash.analysis.releases import period_label
 from kpidash.data import cache as memo
-from kpidash.formatting import format_number, format_signed
+from kpidash.formatting import format_number, format_signed, period_label
 from kpidash.views.a11y import aria as _aria
 
 STATUS_ICON = {
@@ -74,8 +73,7 @@ def kpi_card(k: dict[str, Any], lang: str = "ja") -> html.Article:
     latest, base, target = k["latest"], k["baseline"], k["target"]
     ctx = k.get("context") or {}
 
-    fiscal = k["strategy_baseline"]["period_type"] == "fiscal_year"
-    period_type = "fiscal_year" if fiscal else "calendar_year"
+    period_type = k["strategy_baseline"]["period_type"]
 
     def val(p: dict[str, Any] | None) -> str:
         if not p:

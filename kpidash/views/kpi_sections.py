@@ -7,8 +7,7 @@ from typing import Any
 
 from dash import dcc, html
 
-from kpidash.analysis.releases import period_label
-from kpidash.formatting import format_number, format_signed
+from kpidash.formatting import format_number, format_signed, period_label
 from kpidash.service import kpis as survey
 from kpidash.views.components import data_table
 from kpidash.views.text import t
@@ -18,14 +17,19 @@ def strategy_base(k: dict[str, Any], lang: str) -> html.Section:
     sb, tgt = k["strategy_baseline"], k["target"]
     b = k["baseline"]
     value = format_number(b["value"], k["decimals"]) if b else t("値は未読み込み", "not loaded", lang)
-    fiscal = sb["period_type"] == "fiscal_year"
-    base = period_label(sb["base_year"], "fiscal_year" if fiscal else "calendar_year", lang)
+    base = period_label(sb["base_year"], sb["period_type"], lang)
+    own = bool(k.get("local"))  # an own KPI: the user's base and target, no Cabinet decision
+    decided = [] if own else [html.Div([html.Dt(t("閣議決定", "Decided", lang)), html.Dd(sb["decided"])])]
     return html.Section(
         [
-            html.H2(t("総合戦略の基準と目標", "The strategy's base and target", lang)),
+            html.H2(
+                t("基準と目標", "Base and target", lang)
+                if own
+                else t("総合戦略の基準と目標", "The strategy's base and target", lang)
+            ),
             html.Dl(
                 [
-                    html.Div([html.Dt(t("閣議決定", "Decided", lang)), html.Dd(sb["decided"])]),
+                    *decided,
                     html.Div([html.Dt(t("基準年", "Base year", lang)), html.Dd(f"{base}（{value}）")]),
                     html.Div([html.Dt(t("目標", "Target", lang)), html.Dd(f"{tgt['text_' + lang]}（{tgt['year']}）")]),
                 ],

@@ -63,9 +63,7 @@ def issues_list(issues: list[dict[str, Any]], lang: str) -> html.Div:
     return html.Div(
         [
             html.P(t("次の理由で保存できません（何も変更していません）：", "Refused (nothing was changed):", lang)),
-            html.Ul(
-                [html.Li(f"{i['file']}:{i.get('line') or '?'} {i.get('key') or ''}: {i['message']}") for i in issues]
-            ),
+            html.Ul([html.Li(i["text"]) for i in issues]),
         ],
         className="local-errors",
         role="alert",
@@ -97,7 +95,7 @@ def own_list(kpis: list[dict[str, Any]], errors: list[dict[str, Any]], lang: str
         body.append(html.H3(t("読み込めなかった項目", "Not loaded", lang)))
         body.append(
             html.Ul(
-                [html.Li(f"{e['file']}:{e['line'] or '?'} {e['key']}: {e['message']}") for e in errors],
+                [html.Li(e["text"]) for e in errors],
                 className="local-errors",
             )
         )

@@ -33,7 +33,7 @@ def own_kpis(kpis: list[dict[str, Any]], errors: list[dict[str, Any]], lang: str
             html.Details(
                 [
                     html.Summary(f"読み込めなかった項目（{len(errors)}件）" if ja else f"Not loaded ({len(errors)})"),
-                    html.Ul([html.Li(f"{e['file']}:{e['line'] or '?'} {e['key']}: {e['message']}") for e in errors]),
+                    html.Ul([html.Li(e["text"]) for e in errors]),
                 ],
                 open=True,
                 className="local-errors",

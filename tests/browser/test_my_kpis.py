@@ -57,3 +57,18 @@ def test_a_refused_form_names_the_problem_and_saves_nothing(page, live_url):
     page.locator("#my-kpis-result > *").first.wait_for()
     assert "kpis.yaml" in page.inner_text("#my-kpis-result")
     assert page.console_errors == []
+
+
+def test_a_refused_survey_upload_says_why_and_installs_nothing(page, live_url, tmp_path):
+    # A formula cell in 'share' (row 2): refused by the same checks as `python -m kpidash survey-load`, before writing.
+    bad = tmp_path / "living_outlook.csv"
+    bad.write_text("region_code,year,share,n,ci_low,ci_high,source,note\n00,2026,=1+1,1200,,,test,\n", encoding="utf-8")
+    page.goto(live_url + "/my-kpis")
+    page.wait_for_selector("#my-kpis-survey")
+    page.set_input_files("#my-kpis-survey input[type=file]", str(bad))
+    page.locator("#my-kpis-survey-result p").wait_for()
+    text = page.inner_text("#my-kpis-survey-result")
+    assert "row 2, column share" in text and "何も変更していません" in text
+    page.goto(live_url + "/kpi/living_outlook")
+    assert "データなし" in page.inner_text("h1")  # KPI 2 still has no survey loaded
+    assert page.console_errors == []

@@ -8,7 +8,8 @@ from typing import Any
 
 import pytest
 
-from kpidash.analysis.releases import period_label, release_status
+from kpidash.analysis.releases import release_status
+from kpidash.formatting import period_label
 from kpidash.release_calendar import ReleaseSeries, load_release_calendar
 
 

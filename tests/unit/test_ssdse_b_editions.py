@@ -2,7 +2,7 @@
 
 The older edition is the 3-prefecture × 2021–2022 fixture; the newer one (SSDSE-B-2026 layout: item-code row, then
 names) is written to tmp_path from the same rows — 2022 copied (the overlap) and a made-up 2023 — with synthetic
-item codes. Nothing here reads data/raw, ../shared or a real warehouse.
+item codes. Nothing here reads data/raw or a real warehouse.
 """
 
 from __future__ import annotations
