@@ -51,10 +51,10 @@ format: $(VENV)/.installed ## ruff format + autofix
 typecheck: $(VENV)/.installed ## mypy on the package and the ETL
 	$(BIN)/mypy
 
-schema: $(VENV)/.installed ## regenerate schemas/kpi_defs.schema.json
+schema: $(VENV)/.installed ## regenerate schemas/kpi_defs.schema.json and schemas/release_calendar.schema.json
 	$(BIN)/python -m kpidash schema
 
-schema-check: $(VENV)/.installed ## fail if the JSON Schema is stale
+schema-check: $(VENV)/.installed ## fail if a JSON Schema (kpi_defs, release_calendar) is stale
 	$(BIN)/python -m kpidash schema --check
 
 test-fast: setup ## unit + integration tests (no browser)
