@@ -99,7 +99,11 @@ def kpi_path(k: dict[str, Any], lang: str = "ja") -> go.Figure:
     fig.add_vline(
         x=base,
         line={"color": "#009E73", "dash": "dot"},
-        annotation_text=(f"基準年 {base}（総合戦略）" if ja else f"Base year {base} (strategy)"),
+        annotation_text=(
+            (f"基準年 {base}" if ja else f"Base year {base}")
+            if k.get("local")  # an own KPI's base is the user's, not the strategy's
+            else (f"基準年 {base}（総合戦略）" if ja else f"Base year {base} (strategy)")
+        ),
         annotation_position="top left",
     )
     fig.update_yaxes(title={"text": _unit(k, lang)})
